@@ -71,7 +71,7 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     this.maxNanos = saturatedNanos(maxDelay);
     this.deadlineNanos = deadline == null ? Long.MAX_VALUE : saturatedNanos(deadline);
     this.attemptTimeoutNanos = attemptTimeout == null ? -1 : saturatedNanos(attemptTimeout);
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     RetryListener<? super R>[] array = this.listeners.toArray(new RetryListener[0]);
     this.listenerArray = array;
     this.sleeper = Sleeper.of(ticker, scheduler);
