@@ -407,9 +407,11 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     return hint.isNegative() ? 0 : saturatedNanos(hint);
   }
 
+  // Indexed loops: a for-each would allocate an iterator per call until the JIT removes it, and
+  // the success path is meant to allocate nothing even before that.
   private boolean matches(List<Predicate<? super R>> predicates, @Nullable R result) {
-    for (Predicate<? super R> p : predicates) {
-      if (p.test(result)) {
+    for (int i = 0, n = predicates.size(); i < n; i++) {
+      if (predicates.get(i).test(result)) {
         return true;
       }
     }
@@ -417,8 +419,8 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   }
 
   private static boolean matchesFailure(List<Predicate<Throwable>> predicates, Throwable failure) {
-    for (Predicate<Throwable> p : predicates) {
-      if (p.test(failure)) {
+    for (int i = 0, n = predicates.size(); i < n; i++) {
+      if (predicates.get(i).test(failure)) {
         return true;
       }
     }
