@@ -5,12 +5,22 @@ import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one {@link RetryPolicy} implementation: an immutable copy of a builder's settings. */
+/**
+ * The one {@link RetryPolicy} implementation: an immutable copy of a builder's settings, the
+ * decision core, and the entry points of execution ({@link RetryExecution} blocking, {@link
+ * AsyncRetryExecution} asynchronous).
+ */
 final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   private static final Logger log = LoggerFactory.getLogger(RetryPolicy.class);
 
@@ -35,7 +45,9 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   final long initialNanos;
   final long maxNanos;
   final long deadlineNanos; // Long.MAX_VALUE when none
-  final double log2Multiplier;
+  final long attemptTimeoutNanos; // -1 when none
+  final RetryListener<? super R>[] listenerArray;
+  final Sleeper sleeper;
 
   DefaultRetryPolicy(RetryPolicyBuilder<R> b) {
     this.maxAttempts = b.maxAttempts;
@@ -58,7 +70,11 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     this.initialNanos = saturatedNanos(initialDelay);
     this.maxNanos = saturatedNanos(maxDelay);
     this.deadlineNanos = deadline == null ? Long.MAX_VALUE : saturatedNanos(deadline);
-    this.log2Multiplier = Math.log(multiplier) / Math.log(2);
+    this.attemptTimeoutNanos = attemptTimeout == null ? -1 : saturatedNanos(attemptTimeout);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    RetryListener<? super R>[] array = this.listeners.toArray(new RetryListener[0]);
+    this.listenerArray = array;
+    this.sleeper = Sleeper.of(ticker, scheduler);
   }
 
   @Override
@@ -164,6 +180,23 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
       long elapsedNanos,
       long previousDelayNanos,
       double draw) {
+    if (!(draw >= 0.0 && draw < 1.0)) {
+      throw new IllegalArgumentException("draw must be in [0, 1): " + draw);
+    }
+    return decide(attempt, result, failure, elapsedNanos, previousDelayNanos, () -> draw);
+  }
+
+  /**
+   * The decision core itself. The draw is taken from {@code random} only when a delay has to be
+   * computed, so a success (the common case) neither draws nor allocates.
+   */
+  RetryDecision decide(
+      int attempt,
+      @Nullable R result,
+      @Nullable Throwable failure,
+      long elapsedNanos,
+      long previousDelayNanos,
+      RandomSource random) {
     if (attempt < 1) {
       throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
     }
@@ -188,7 +221,7 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     if (attempt >= maxAttempts) {
       return RetryDecision.stop(RetryDecision.Reason.ATTEMPTS_EXHAUSTED, hint);
     }
-    long backoff = delayNanos(attempt, previousDelayNanos, draw);
+    long backoff = delayNanos(attempt, previousDelayNanos, random.nextDouble());
     boolean hinted = hint > backoff;
     long delay = hinted ? hint : backoff;
     if (deadlineNanos != Long.MAX_VALUE) {
@@ -200,6 +233,162 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
       }
     }
     return RetryDecision.retry(delay, hint);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Execution
+
+  @Override
+  public R execute(Callable<? extends R> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    return executeSync(call, null);
+  }
+
+  @Override
+  public R execute(RetryCallable<? extends R> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    return executeSync(null, call);
+  }
+
+  @Override
+  public RetryOutcome<R> run(Callable<? extends R> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    long start = ticker.read();
+    R result = null;
+    Throwable failure = null;
+    try {
+      result = RetryExecution.invoke(this, call, null, 1, start);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    RetryOutcome<R> outcome =
+        RetryExecution.continueSync(this, call, null, start, result, failure, null).outcome();
+    return Objects.requireNonNull(outcome, "outcome");
+  }
+
+  @Override
+  public CompletableFuture<R> executeAsync(Supplier<? extends CompletionStage<? extends R>> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    return AsyncRetryExecution.execute(this, call, null);
+  }
+
+  @Override
+  public CompletableFuture<R> executeAsync(
+      Function<? super AttemptContext, ? extends CompletionStage<? extends R>> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    return AsyncRetryExecution.execute(this, null, call);
+  }
+
+  @Override
+  public CompletableFuture<RetryOutcome<R>> runAsync(Supplier<? extends CompletionStage<? extends R>> call) {
+    Objects.requireNonNull(call, "call cannot be null");
+    return AsyncRetryExecution.run(this, call);
+  }
+
+  /**
+   * The blocking path. Attempt 1 runs without allocating anything of ours (no execution state,
+   * no list, no context for a plain {@link Callable}, no random draw); the execution state is
+   * created only when the first attempt did not simply succeed.
+   */
+  private R executeSync(@Nullable Callable<? extends R> plain, @Nullable RetryCallable<? extends R> withContext) {
+    long start = ticker.read();
+    R result = null;
+    Throwable failure = null;
+    try {
+      result = RetryExecution.invoke(this, plain, withContext, 1, start);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    RetryDecision first = null;
+    if (failure == null) {
+      first = decide(1, result, null, ticker.read() - start, 0, random);
+      if (first.reason() == RetryDecision.Reason.SUCCEEDED) {
+        succeeded(1, result);
+        return result;
+      }
+    }
+    RetryExecution<R> exec =
+        RetryExecution.continueSync(this, plain, withContext, start, result, failure, first);
+    RetryOutcome<R> outcome = exec.outcome();
+    if (outcome instanceof RetryOutcome.Success) {
+      return ((RetryOutcome.Success<R>) outcome).result();
+    }
+    Throwable thrown = exec.failure();
+    if (thrown instanceof Error) {
+      throw (Error) thrown;
+    }
+    throw (RuntimeException) thrown;
+  }
+
+  /** See {@link RetryExecution#attemptTimeoutNanos()}. */
+  long attemptTimeoutNanos(long startNanos) {
+    if (attemptTimeoutNanos < 0) {
+      return -1;
+    }
+    if (deadlineNanos == Long.MAX_VALUE) {
+      return attemptTimeoutNanos;
+    }
+    long left = deadlineNanos - Math.max(0, ticker.read() - startNanos);
+    return Math.max(0, Math.min(attemptTimeoutNanos, left));
+  }
+
+  /** Creates the context of an attempt starting now, limited to {@code timeoutNanos} if >= 0. */
+  AttemptContext context(int attempt, long startNanos, long timeoutNanos) {
+    long now = ticker.read();
+    long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - (now - startNanos);
+    if (timeoutNanos >= 0 && timeoutNanos < left) {
+      left = timeoutNanos;
+    }
+    boolean limited = left != Long.MAX_VALUE;
+    return new AttemptContext(
+        attempt, maxAttempts, ticker, limited ? RetryExecution.saturatedAdd(now, left) : 0, limited);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Budget and listeners
+
+  /** A call succeeded on attempt {@code attempts}: refill the budget, tell the listeners. */
+  void succeeded(int attempts, @Nullable R result) {
+    RetryBudget b = budget;
+    if (b != null) {
+      b.onSuccess();
+    }
+    for (RetryListener<? super R> l : listenerArray) {
+      try {
+        l.onSuccess(attempts, result);
+      } catch (Throwable t) {
+        listenerFailed(l, "onSuccess", t);
+      }
+    }
+  }
+
+  void fireRetryScheduled(int attempt, @Nullable R result, @Nullable Throwable failure, RetryDecision decision) {
+    for (RetryListener<? super R> l : listenerArray) {
+      try {
+        l.onRetryScheduled(attempt, result, failure, decision);
+      } catch (Throwable t) {
+        listenerFailed(l, "onRetryScheduled", t);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  void fireFailure(RetryOutcome<R> outcome) {
+    for (RetryListener<? super R> l : listenerArray) {
+      try {
+        // A listener of a supertype of R reads the outcome's result as that supertype: safe.
+        ((RetryListener<R>) l).onFailure(outcome);
+      } catch (Throwable t) {
+        listenerFailed(l, "onFailure", t);
+      }
+    }
+  }
+
+  private static void listenerFailed(RetryListener<?> listener, String method, Throwable t) {
+    if (t instanceof VirtualMachineError) {
+      throw (VirtualMachineError) t;
+    }
+    log.warn("Retry listener {} threw from {}; ignored", listener, method, t);
   }
 
   private long hintNanos(@Nullable R result, @Nullable Throwable failure) {
@@ -218,9 +407,11 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     return hint.isNegative() ? 0 : saturatedNanos(hint);
   }
 
+  // Indexed loops: a for-each would allocate an iterator per call until the JIT removes it, and
+  // the success path is meant to allocate nothing even before that.
   private boolean matches(List<Predicate<? super R>> predicates, @Nullable R result) {
-    for (Predicate<? super R> p : predicates) {
-      if (p.test(result)) {
+    for (int i = 0, n = predicates.size(); i < n; i++) {
+      if (predicates.get(i).test(result)) {
         return true;
       }
     }
@@ -228,8 +419,8 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   }
 
   private static boolean matchesFailure(List<Predicate<Throwable>> predicates, Throwable failure) {
-    for (Predicate<Throwable> p : predicates) {
-      if (p.test(failure)) {
+    for (int i = 0, n = predicates.size(); i < n; i++) {
+      if (predicates.get(i).test(failure)) {
         return true;
       }
     }

@@ -6,6 +6,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses and formats the HTTP {@code Retry-After} header (RFC 9110, section 10.2.3): either a
@@ -27,7 +28,7 @@ public final class RetryAfter {
    * @param clock the wall clock used to turn an HTTP-date into a delay
    * @return the delay, or empty if the value is null, blank or malformed
    */
-  public static Optional<Duration> parse(String value, Clock clock) {
+  public static Optional<Duration> parse(@Nullable String value, Clock clock) {
     if (value == null) {
       return Optional.empty();
     }

@@ -11,6 +11,9 @@ import org.jspecify.annotations.Nullable;
  * the policy. A listener that throws anyway is logged and skipped; the call and the other
  * listeners go on.
  *
+ * <p>Not events: a wait for an open circuit breaker to admit a trial (it is not a retry, see
+ * {@link RetryPolicy}), and anything after the future of an asynchronous call was cancelled.
+ *
  * @param <R> the type of the calls' results
  */
 public interface RetryListener<R> {

@@ -51,7 +51,8 @@ public sealed interface RetryOutcome<R>
    * @param attempts how many attempts ran
    * @param lastResult the last attempt's result, null if it failed
    * @param lastFailure the last attempt's failure, null if it returned a result
-   * @param earlierFailures the failures of the attempts before the last, oldest first
+   * @param earlierFailures the failures of the attempts before the last, oldest first (an
+   *     execution keeps the 16 most recent)
    * @param totalDelay the time spent waiting between attempts
    */
   record Failed<R>(
@@ -78,8 +79,9 @@ public sealed interface RetryOutcome<R>
    * @param cause which guard refused
    * @param attempts how many attempts ran before the refusal (0 if the first was refused)
    * @param lastResult the last attempt's result, if one ran and returned
-   * @param lastFailure the last attempt's failure, or the breaker's {@code
-   *     CircuitOpenException} if no attempt ran
+   * @param lastFailure for {@code BUDGET}, the failure of the attempt whose retry was refused
+   *     (null if it returned a result to retry); for {@code CIRCUIT_OPEN}, the breaker's {@code
+   *     CircuitOpenException}
    * @param totalDelay the time spent waiting between attempts
    */
   record Rejected<R>(

@@ -164,6 +164,9 @@ public final class RetryPolicyBuilder<R> {
 
   /**
    * Sets the ticker that measures time against the deadline. Default {@link Ticker#system()}.
+   * With a {@link dev.closedloop.sync.time.ManualTicker}, blocking execution does not sleep: its
+   * waits advance the ticker (or the {@link dev.closedloop.sync.time.VirtualScheduler} driving
+   * it, if that is the policy's scheduler), so tests on fake time run instantly.
    *
    * @throws NullPointerException if {@code ticker} is null
    */
@@ -173,7 +176,9 @@ public final class RetryPolicyBuilder<R> {
   }
 
   /**
-   * Sets the scheduler that asynchronous execution waits on. Default {@link Scheduler#system()}.
+   * Sets the scheduler that asynchronous execution waits on, and that times attempts when an
+   * {@linkplain #attemptTimeout(Duration) attempt timeout} is set (in blocking execution too).
+   * Default {@link Scheduler#system()}.
    *
    * @throws NullPointerException if {@code scheduler} is null
    */
