@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Scheduler} on virtual time for tests: nothing runs until the test advances time, and
@@ -116,12 +117,12 @@ public final class VirtualScheduler implements Scheduler {
   }
 
   /** Returns the delay from now until the next pending task, or null if none is pending. */
-  public Duration nextDelay() {
+  public @Nullable Duration nextDelay() {
     Long next = nextDueNanos();
     return next == null ? null : Duration.ofNanos(Math.max(0, next - ticker.read()));
   }
 
-  private Long nextDueNanos() {
+  private @Nullable Long nextDueNanos() {
     lock.lock();
     try {
       queue.removeIf(t -> t.cancelled.get());
