@@ -72,7 +72,7 @@ class CircuitBreakerConcurrencyTest {
     void run(int thread) throws Exception;
   }
 
-  @RepeatedTest(5)
+  @RepeatedTest(20)
   void halfOpenAdmitsExactlyNTrialsUnderSixteenRacingThreads() throws Exception {
     int trials = 5;
     CircuitBreaker b =
@@ -141,6 +141,57 @@ class CircuitBreakerConcurrencyTest {
     assertThat(m.failedCalls() + m.successfulCalls()).isEqualTo(100);
     // Each thread fails one call in ten; no run of 100 calls can hold half of them failed.
     assertThat(m.failedCalls()).isLessThan(50);
+  }
+
+  @Test
+  void threadsSharingOneStripeStillKeepExactCounts() throws Exception {
+    // Threads whose ids map to the same stripe row: every add contends on one cache line.
+    int threads = 4;
+    int perThread = STORM_CALLS / 4 / threads;
+    CircuitBreaker b =
+        CircuitBreaker.builder("shared").ticker(time).timeWindow(10).failureRateThreshold(50).build();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    long stripe = -1;
+    while (workers.size() < threads) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                  IOException failure = new IOException("every tenth call fails");
+                  for (int i = 0; i < perThread; i++) {
+                    long p = b.acquirePermission();
+                    if (i % 10 == 9) {
+                      b.onFailure(p, 0, failure);
+                    } else {
+                      b.onSuccess(p, 0);
+                    }
+                  }
+                } catch (Throwable e) {
+                  errors.add(e);
+                }
+              });
+      long s = t.getId() & Stripes.MASK;
+      if (stripe < 0 || s == stripe) {
+        stripe = s;
+        workers.add(t);
+      }
+    }
+    workers.forEach(Thread::start);
+    go.countDown();
+    for (Thread t : workers) {
+      t.join(TimeUnit.SECONDS.toMillis(60));
+      assertThat(t.isAlive()).isFalse();
+    }
+    assertThat(errors).isEmpty();
+    long calls = (long) threads * perThread;
+    long failures = (long) threads * (perThread / 10);
+    CircuitBreakerMetrics m = b.metrics();
+    assertThat(m.totalSuccessfulCalls()).isEqualTo(calls - failures);
+    assertThat(m.totalFailedCalls()).isEqualTo(failures);
+    assertThat(m.bufferedCalls()).isEqualTo(calls);
   }
 
   @Test

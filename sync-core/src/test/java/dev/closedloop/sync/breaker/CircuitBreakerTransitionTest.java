@@ -341,7 +341,10 @@ class CircuitBreakerTransitionTest {
     // A permit of a CLOSED generation does not count in the next CLOSED generation either.
     b.reset();
     b.onFailure(early, 0, new IOException("late"));
+    b.onSuccess(early, 0);
     assertThat(b.metrics().bufferedCalls()).isZero();
+    assertThat(b.metrics().totalSuccessfulCalls()).isZero();
+    assertThat(b.metrics().totalFailedCalls()).isEqualTo(failedBefore);
 
     // A trial permit of one HALF_OPEN episode does not count in the next.
     fail(b, 10);
