@@ -189,7 +189,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
     if (permit == p.recordable && durationNanos < slowNanos) {
       // The hot path: one atomic add on this thread's own padded row; nothing shared, no clock.
       int row = Stripes.row();
-      Stripes.LONGS.getAndAdd(rows, row + FAST_SUCCESSES, 1L);
+      Stripes.addAt(rows, row + FAST_SUCCESSES, 1L);
       Window w = p.window;
       if (w != null) {
         w.onFastSuccess(row);
@@ -205,7 +205,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
       Window w = Objects.requireNonNull(p.window);
       if (!slow) {
         int row = Stripes.row();
-        Stripes.LONGS.getAndAdd(rows, row + FAST_SUCCESSES, 1L);
+        Stripes.addAt(rows, row + FAST_SUCCESSES, 1L);
         w.onFastSuccess(row);
         return;
       }

