@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * ManualTicker time = new ManualTicker();
- * CircuitBreaker breaker = CircuitBreaker.builder().ticker(time).build();
+ * CircuitBreaker breaker = CircuitBreaker.builder("inventory").ticker(time).build();
  * time.advance(Duration.ofSeconds(30));
  * }</pre>
  *
