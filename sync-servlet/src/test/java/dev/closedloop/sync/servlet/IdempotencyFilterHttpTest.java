@@ -387,6 +387,62 @@ class IdempotencyFilterHttpTest {
   }
 
   @Test
+  void asyncHandlerThatTimesOutReleasesTheClaim() throws Exception {
+    start();
+    assertThat(server.post("/orders/async-hang", "k-hang", "{}").statusCode()).isGreaterThanOrEqualTo(500);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> filter.stats().released() == 1);
+    assertThat(server.post("/orders/async-hang", "k-hang", "{}").statusCode()).isGreaterThanOrEqualTo(500);
+    assertThat(app.calls("/orders/async-hang")).isEqualTo(2);
+    assertThat(filter.stats().stored()).isZero();
+  }
+
+  @Test
+  void asyncDispatchIsStoredWhenTheDispatchReturns() throws Exception {
+    start();
+    HttpResponse<byte[]> first = server.post("/orders/async-dispatch", "k-disp", "{}");
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(text(first)).isEqualTo("dispatched k-disp 1");
+    assertSameResponse(server.post("/orders/async-dispatch", "k-disp", "{}"), first);
+    assertThat(app.calls("/orders/async-dispatch")).isEqualTo(2); // the request and its async dispatch
+  }
+
+  @Test
+  void throwingListenerNeitherBreaksTheRequestNorSilencesTheOthers() throws Exception {
+    AtomicInteger heard = new AtomicInteger();
+    start(IdempotencyFilter.builder()
+        .listener(new IdempotencyFilterListener() {
+          @Override
+          public void onFirst(IdempotencyKey key) {
+            throw new IllegalStateException("bad listener");
+          }
+
+          @Override
+          public void onReplayed(IdempotencyKey key, int status, int bodyBytes) {
+            throw new IllegalStateException("bad listener");
+          }
+        })
+        .listener(new IdempotencyFilterListener() {
+          @Override
+          public void onFirst(IdempotencyKey key) {
+            heard.incrementAndGet();
+          }
+
+          @Override
+          public void onStored(IdempotencyKey key, int status, long bytes, boolean replayable) {
+            heard.incrementAndGet();
+          }
+
+          @Override
+          public void onReplayed(IdempotencyKey key, int status, int bodyBytes) {
+            heard.incrementAndGet();
+          }
+        }));
+    HttpResponse<byte[]> first = server.post("/orders", "k-listen", "{}");
+    assertSameResponse(server.post("/orders", "k-listen", "{}"), first);
+    assertThat(heard.get()).isEqualTo(3);
+  }
+
+  @Test
   void fiveMebibyteResponseStreamsThroughAndIsNotReplayable() throws Exception {
     start();
     HttpResponse<byte[]> first = server.post("/orders/stream", "k-big", "{}");

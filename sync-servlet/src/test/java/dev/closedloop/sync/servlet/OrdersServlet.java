@@ -86,6 +86,19 @@ final class OrdersServlet extends HttpServlet {
           }
         });
       }
+      case "/orders/async-hang" -> {
+        AsyncContext async = req.startAsync();
+        async.setTimeout(100); // never completed: the container times it out
+      }
+      case "/orders/async-dispatch" -> {
+        if (req.getDispatcherType() == jakarta.servlet.DispatcherType.REQUEST) {
+          req.startAsync().dispatch();
+        } else {
+          resp.setStatus(201);
+          resp.setContentType("text/plain;charset=utf-8");
+          resp.getWriter().print("dispatched " + key + " " + orderIds.incrementAndGet());
+        }
+      }
       case "/orders/error" -> resp.sendError(404, "no such order");
       case "/orders/redirect" -> resp.sendRedirect("/orders/" + orderIds.incrementAndGet());
       case "/orders/writer" -> {
