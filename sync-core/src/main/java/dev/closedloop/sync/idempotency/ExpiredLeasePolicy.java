@@ -3,6 +3,8 @@ package dev.closedloop.sync.idempotency;
 /**
  * What a store does with a claim whose lease ran out before its owner completed or released it:
  * the owner crashed, hung or lost its connection, and nobody knows whether the effect happened.
+ *
+ * <p>This enum is immutable and threadsafe.
  */
 public enum ExpiredLeasePolicy {
   /**

@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Contract: called on the request's thread (or the thread that completes an asynchronous
  * request), they must be fast, must not throw and must not call back into the filter. A
  * listener that throws anyway is logged and skipped; the request and the other listeners go on.
+ *
+ * <p>Implementations must be threadsafe: requests call them concurrently.
  */
 public interface IdempotencyFilterListener {
   /** A listener that does nothing. */
