@@ -1,0 +1,87 @@
+package dev.closedloop.sync.idempotency;
+
+import java.util.Objects;
+
+/**
+ * The key a store files a request under: the caller's scope and the client's idempotency key.
+ * Two callers who pick the same client key get two different store keys, so one caller is never
+ * served another's response.
+ *
+ * <p>The {@linkplain #storageKey() storage key} is {@code <length of scope>:<scope><client
+ * key>}, for example {@code 11:principal:bobk-1} for scope {@code principal:bob} and client key
+ * {@code k-1}. The length prefix makes the derivation unambiguous: scope {@code a} with key
+ * {@code bc} and scope {@code ab} with key {@code c} never collide, whatever characters either
+ * part contains. Stores that keep scope and key in separate columns may use {@link #scope()} and
+ * {@link #clientKey()} instead.
+ *
+ * <p>This class is immutable and threadsafe.
+ */
+public final class IdempotencyKey {
+  /** The longest scope accepted, in characters. */
+  public static final int MAX_SCOPE_LENGTH = 1024;
+
+  /** The longest client key accepted, in characters. Front ends usually accept far less. */
+  public static final int MAX_CLIENT_KEY_LENGTH = 1024;
+
+  private final String scope;
+  private final String clientKey;
+  private final String storageKey;
+
+  private IdempotencyKey(String scope, String clientKey) {
+    this.scope = scope;
+    this.clientKey = clientKey;
+    this.storageKey = scope.length() + ":" + scope + clientKey;
+  }
+
+  /**
+   * Returns the key for {@code clientKey} in {@code scope}.
+   *
+   * @param scope the caller's scope, as a {@link ScopeResolver} returns it
+   * @param clientKey the idempotency key the client sent
+   * @throws NullPointerException if either is null
+   * @throws IllegalArgumentException if either is empty or longer than its maximum
+   */
+  public static IdempotencyKey of(String scope, String clientKey) {
+    Objects.requireNonNull(scope, "scope cannot be null");
+    Objects.requireNonNull(clientKey, "clientKey cannot be null");
+    if (scope.isEmpty() || scope.length() > MAX_SCOPE_LENGTH) {
+      throw new IllegalArgumentException(
+          "scope must have 1 to " + MAX_SCOPE_LENGTH + " characters: " + scope.length());
+    }
+    if (clientKey.isEmpty() || clientKey.length() > MAX_CLIENT_KEY_LENGTH) {
+      throw new IllegalArgumentException(
+          "clientKey must have 1 to " + MAX_CLIENT_KEY_LENGTH + " characters: " + clientKey.length());
+    }
+    return new IdempotencyKey(scope, clientKey);
+  }
+
+  /** Returns the caller's scope. */
+  public String scope() {
+    return scope;
+  }
+
+  /** Returns the key the client sent. */
+  public String clientKey() {
+    return clientKey;
+  }
+
+  /** Returns the unambiguous single-string form described in the class comment. */
+  public String storageKey() {
+    return storageKey;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IdempotencyKey && ((IdempotencyKey) o).storageKey.equals(storageKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return storageKey.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "IdempotencyKey[scope=" + scope + ", key=" + clientKey + "]";
+  }
+}

@@ -1,0 +1,144 @@
+package dev.closedloop.sync.idempotency;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where idempotency keys, their owners and their responses live: the SPI every store (in memory,
+ * Redis, PostgreSQL) implements and the servlet filter uses.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li><b>Claim.</b> {@link #claim} atomically looks at the key. If it is free (never used,
+ *       released, retention ended, or lease expired under {@link ExpiredLeasePolicy#RE_EXECUTE})
+ *       the caller becomes its owner for {@code lease} and gets a fresh owner token ({@link
+ *       ClaimResult.Claimed}). However many callers race, exactly one wins. The fingerprint is
+ *       stored with the claim: a claim with another fingerprint while the key is live is a
+ *       {@link ClaimResult.Mismatch}, never a conflict or a replay.
+ *   <li><b>Fencing.</b> {@link #complete} and {@link #release} are compare-and-set on the owner
+ *       token: they change the entry only while it is in progress under that very token, and
+ *       return whether they did. A stale owner whose lease was taken over changes nothing and
+ *       learns so from the {@code false}. A second {@code complete} or a {@code release} after
+ *       {@code complete} also returns {@code false} and leaves the stored response intact.
+ *       Whether an owner may still complete after its lease expired but before anyone took the
+ *       key over is up to the store; callers must not rely on either answer.
+ *   <li><b>Lease and retention.</b> The lease bounds how long a claim may stay in progress; the
+ *       retention, given at completion, how long the response is kept. They are independent.
+ *   <li><b>Too large.</b> A store may refuse to keep a response larger than {@link
+ *       #maxResponseBytes()} (by {@link StoredResponse#size()}); it then completes the entry as
+ *       {@linkplain StoredResponse#notReplayable(int) not replayable} with the same status. The
+ *       entry is completed either way: the request never runs again under this key.
+ *   <li><b>Time.</b> Expiry is measured by the store's own clock (the injected {@link
+ *       dev.closedloop.sync.time.Clock} in memory, the server's clock for Redis and PostgreSQL),
+ *       never by a caller's.
+ *   <li><b>Errors.</b> Bad arguments throw {@link NullPointerException} or {@link
+ *       IllegalArgumentException} before anything is read or written (see {@link
+ *       #checkFingerprint}, {@link #checkToken}, {@link #checkDuration}). A store that cannot
+ *       reach its storage throws an unchecked exception; callers must then run nothing.
+ * </ul>
+ *
+ * <p>Implementations must be threadsafe and must pass {@code IdempotencyStoreCompatibilityKit}
+ * from {@code sync-testkit}.
+ */
+public interface IdempotencyStore {
+  /** How long a completed response is kept unless the caller says otherwise: 24 hours. */
+  Duration DEFAULT_RETENTION = Duration.ofHours(24);
+
+  /** How long a claim stays in progress unless the caller says otherwise: 30 seconds. */
+  Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+  /** The longest fingerprint accepted, in characters. */
+  int MAX_FINGERPRINT_LENGTH = 256;
+
+  /**
+   * Claims {@code key} for a request with {@code fingerprint}, for at most {@code lease}.
+   *
+   * @param key the scoped key
+   * @param fingerprint what identifies the request (for HTTP: a hash of method, path, query,
+   *     content type and body); 1 to {@value #MAX_FINGERPRINT_LENGTH} characters
+   * @param lease how long the claim may stay in progress; positive
+   * @return the outcome; see {@link ClaimResult}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the fingerprint or the lease is invalid
+   * @throws IdempotencyStoreFullException if a bounded store is full of claims in progress
+   */
+  ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease);
+
+  /**
+   * Stores {@code response} as the result of the claim that {@code token} owns, and keeps it for
+   * {@code retention}.
+   *
+   * @return true if the entry was in progress under {@code token} and is now completed; false if
+   *     the caller is not (or no longer) the owner, and then nothing changed
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the token or the retention is invalid
+   */
+  boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention);
+
+  /**
+   * Gives the key back without a result, so that the next claim runs the request (for example
+   * after a failure that did not change anything).
+   *
+   * @return true if the entry was in progress under {@code token} and is now gone; false if the
+   *     caller is not (or no longer) the owner, and then nothing changed
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the token is invalid
+   */
+  boolean release(IdempotencyKey key, String token);
+
+  /**
+   * Returns the largest response (by {@link StoredResponse#size()}) this store keeps replayable;
+   * larger ones are completed as not replayable. Front ends stop capturing beyond it.
+   */
+  default long maxResponseBytes() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
+   * Checks a fingerprint argument for implementations.
+   *
+   * @return {@code fingerprint}
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is empty or longer than {@value #MAX_FINGERPRINT_LENGTH}
+   */
+  static String checkFingerprint(String fingerprint) {
+    Objects.requireNonNull(fingerprint, "fingerprint cannot be null");
+    if (fingerprint.isEmpty() || fingerprint.length() > MAX_FINGERPRINT_LENGTH) {
+      throw new IllegalArgumentException(
+          "fingerprint must have 1 to " + MAX_FINGERPRINT_LENGTH + " characters: " + fingerprint.length());
+    }
+    return fingerprint;
+  }
+
+  /**
+   * Checks an owner-token argument for implementations.
+   *
+   * @return {@code token}
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is empty or longer than 256 characters
+   */
+  static String checkToken(String token) {
+    Objects.requireNonNull(token, "token cannot be null");
+    if (token.isEmpty() || token.length() > 256) {
+      throw new IllegalArgumentException("token must have 1 to 256 characters: " + token.length());
+    }
+    return token;
+  }
+
+  /**
+   * Checks a lease or retention argument for implementations.
+   *
+   * @param name the argument's name, for the message
+   * @return {@code duration}
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is zero or negative, or longer than 10,000 days
+   */
+  static Duration checkDuration(Duration duration, String name) {
+    Objects.requireNonNull(duration, name + " cannot be null");
+    if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofDays(10_000)) > 0) {
+      throw new IllegalArgumentException(name + " must be positive and at most 10000 days: " + duration);
+    }
+    return duration;
+  }
+}

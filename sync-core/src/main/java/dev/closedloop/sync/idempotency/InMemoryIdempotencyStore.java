@@ -1,0 +1,438 @@
+package dev.closedloop.sync.idempotency;
+
+import dev.closedloop.sync.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The embedded {@link IdempotencyStore}: entries in a concurrent map, bounded by entry count and
+ * by bytes, expiring by an injected wall {@link Clock} (wall, because the times it keeps are the
+ * kind a store persists; the same code runs against a {@link dev.closedloop.sync.time.ManualTicker}
+ * in tests).
+ *
+ * <pre>{@code
+ * IdempotencyStore store = InMemoryIdempotencyStore.builder()
+ *     .maxEntries(50_000)
+ *     .maxBytes(128L << 20)
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Bounds.</b> A new claim, or a completion that grows an entry, first reserves its entry
+ * and bytes; if that passes a bound, completed entries are evicted oldest-completed first until
+ * it fits. Claims in progress are never evicted: evicting one would let its request run twice.
+ * If the bounds are taken by claims in progress, the claim fails with {@link
+ * IdempotencyStoreFullException}; a completion that cannot fit is kept as {@linkplain
+ * StoredResponse#notReplayable(int) not replayable} (it needs no extra bytes), so a completed
+ * effect is never forgotten early because of memory. Responses larger than {@link
+ * #maxResponseBytes()} are kept as not replayable too.
+ *
+ * <p><b>Expiry.</b> An entry is dead once its retention (completed), its lease (in progress,
+ * {@link ExpiredLeasePolicy#RE_EXECUTE}) or its abandoned-claim retention (in progress, {@link
+ * ExpiredLeasePolicy#CONFLICT_UNTIL_EXPIRY}) has passed. Dead entries answer as if absent, are
+ * replaced when their key is claimed, and are removed by a sweep that one operation runs at most
+ * once per sweep interval, and before a claim is refused as full. Under {@code RE_EXECUTE} an
+ * owner whose lease expired may still complete as long as nobody took the key over and no sweep
+ * removed it.
+ *
+ * <p>Concurrency: each key's transitions run inside {@link ConcurrentHashMap#compute}, so they
+ * are atomic per key with no global lock; entries are immutable and replaced whole, so complete
+ * and release are compare-and-set on the entry instance (which carries the token). Reads of a
+ * live entry (replays, conflicts, mismatches) take no lock at all. Entry and byte totals are
+ * atomics, reserved before an entry is admitted and returned exactly once by whichever operation
+ * removes or replaces it, so the totals never pass the bounds; two reservations racing near a
+ * bound may both evict, or one may be refused while the other's eviction was still in flight,
+ * which errs on the safe side. The eviction queue may hold nodes of entries already gone; they
+ * are skipped, and the sweep drops them.
+ *
+ * <p>This class is threadsafe.
+ */
+public final class InMemoryIdempotencyStore implements IdempotencyStore {
+  /** Bytes counted for an entry besides its key, fingerprint, token and response. */
+  static final long ENTRY_OVERHEAD = 96;
+
+  private final Clock clock;
+  private final ExpiredLeasePolicy policy;
+  private final int maxEntries;
+  private final long maxBytes;
+  private final long maxResponseBytes;
+  private final long abandonedRetentionMillis;
+  private final long sweepIntervalMillis;
+
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Completion> completedOrder = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger entryCount = new AtomicInteger();
+  private final AtomicLong byteCount = new AtomicLong();
+  private final AtomicLong tokenSequence = new AtomicLong();
+  private final AtomicLong nextSweepAt;
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+
+  private final LongAdder claims = new LongAdder();
+  private final LongAdder takeovers = new LongAdder();
+  private final LongAdder replays = new LongAdder();
+  private final LongAdder conflicts = new LongAdder();
+  private final LongAdder mismatches = new LongAdder();
+  private final LongAdder completions = new LongAdder();
+  private final LongAdder notReplayable = new LongAdder();
+  private final LongAdder releases = new LongAdder();
+  private final LongAdder staleOwnerRejections = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder expirations = new LongAdder();
+  private final LongAdder rejectedFull = new LongAdder();
+
+  InMemoryIdempotencyStore(InMemoryIdempotencyStoreBuilder b) {
+    this.clock = b.clock;
+    this.policy = b.expiredLeasePolicy;
+    this.maxEntries = b.maxEntries;
+    this.maxBytes = b.maxBytes;
+    this.maxResponseBytes = b.maxResponseBytesSet ? b.maxResponseBytes : Math.min(b.maxResponseBytes, b.maxBytes);
+    this.abandonedRetentionMillis = ceilMillis(b.abandonedRetention);
+    this.sweepIntervalMillis = ceilMillis(b.sweepInterval);
+    this.nextSweepAt = new AtomicLong(clock.millis() + sweepIntervalMillis);
+  }
+
+  /** Returns a builder: system clock, re-execute, 100,000 entries, 64 MiB, 1 MiB per response. */
+  public static InMemoryIdempotencyStoreBuilder builder() {
+    return new InMemoryIdempotencyStoreBuilder();
+  }
+
+  /** Returns a store with the builder's defaults. */
+  public static InMemoryIdempotencyStore ofDefaults() {
+    return builder().build();
+  }
+
+  @Override
+  public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkFingerprint(fingerprint);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    String k = key.storageKey();
+    long now = clock.millis();
+    maybeSweep(now);
+
+    Entry current = entries.get(k);
+    if (current != null && current.isLive(now)) {
+      return count(current.answer(fingerprint, now));
+    }
+    String token = Long.toString(tokenSequence.incrementAndGet(), 36);
+    Entry fresh = Entry.inProgress(k, fingerprint, token, now, leaseMillis, policy, abandonedRetentionMillis);
+    reserve(1, fresh.bytes, now);
+    ClaimResult[] outcome = new ClaimResult[1];
+    entries.compute(k, (unused, e) -> {
+      if (e != null && e.isLive(now)) {
+        outcome[0] = e.answer(fingerprint, now);
+        return e;
+      }
+      if (e != null) {
+        forget(e);
+        if (e.response == null) {
+          takeovers.increment();
+        } else {
+          expirations.increment();
+        }
+      }
+      outcome[0] = new ClaimResult.Claimed(token);
+      return fresh;
+    });
+    if (!(outcome[0] instanceof ClaimResult.Claimed)) {
+      unreserve(1, fresh.bytes);
+    }
+    return count(outcome[0]);
+  }
+
+  @Override
+  public boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    Objects.requireNonNull(response, "response cannot be null");
+    long retentionMillis = ceilMillis(IdempotencyStore.checkDuration(retention, "retention"));
+    String k = key.storageKey();
+    long now = clock.millis();
+    maybeSweep(now);
+
+    Entry owned = entries.get(k);
+    if (owned == null || owned.response != null || !owned.token.equals(token)) {
+      staleOwnerRejections.increment();
+      return false;
+    }
+    StoredResponse kept = response;
+    if (kept.isReplayable() && kept.size() > maxResponseBytes) {
+      kept = StoredResponse.notReplayable(response.status());
+    }
+    Entry done = owned.completed(kept, now, retentionMillis);
+    long growth = done.bytes - owned.bytes;
+    if (growth > 0 && !tryReserveBytes(growth, now)) {
+      kept = StoredResponse.notReplayable(response.status());
+      done = owned.completed(kept, now, retentionMillis);
+      growth = done.bytes - owned.bytes; // not replayable adds nothing beyond the in-progress entry
+    }
+    Entry replacement = done;
+    boolean[] swapped = new boolean[1];
+    entries.computeIfPresent(k, (unused, e) -> {
+      if (e != owned) {
+        return e;
+      }
+      swapped[0] = true;
+      return replacement;
+    });
+    if (!swapped[0]) {
+      if (growth > 0) {
+        byteCount.addAndGet(-growth);
+      }
+      staleOwnerRejections.increment();
+      return false;
+    }
+    if (growth < 0) {
+      byteCount.addAndGet(growth);
+    }
+    completedOrder.add(new Completion(k, replacement));
+    completions.increment();
+    if (!kept.isReplayable()) {
+      notReplayable.increment();
+    }
+    return true;
+  }
+
+  @Override
+  public boolean release(IdempotencyKey key, String token) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    boolean[] released = new boolean[1];
+    entries.computeIfPresent(key.storageKey(), (unused, e) -> {
+      if (e.response != null || !e.token.equals(token)) {
+        return e;
+      }
+      forget(e);
+      released[0] = true;
+      return null;
+    });
+    if (released[0]) {
+      releases.increment();
+    } else {
+      staleOwnerRejections.increment();
+    }
+    return released[0];
+  }
+
+  @Override
+  public long maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /** Returns the policy for claims whose lease expired. */
+  public ExpiredLeasePolicy expiredLeasePolicy() {
+    return policy;
+  }
+
+  /** Returns a snapshot of the counters. */
+  public IdempotencyStoreStats stats() {
+    return new IdempotencyStoreStats(
+        claims.sum(), takeovers.sum(), replays.sum(), conflicts.sum(), mismatches.sum(),
+        completions.sum(), notReplayable.sum(), releases.sum(), staleOwnerRejections.sum(),
+        evictions.sum(), expirations.sum(), rejectedFull.sum(), entryCount.get(), byteCount.get());
+  }
+
+  /**
+   * Removes every dead entry now, whatever the sweep interval.
+   *
+   * @return how many entries were removed
+   */
+  public int sweep() {
+    return sweepNow(clock.millis());
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryIdempotencyStore[" + entryCount.get() + "/" + maxEntries + " entries, "
+        + byteCount.get() + "/" + maxBytes + " bytes, " + policy + "]";
+  }
+
+  // ---- accounting ---------------------------------------------------------------------------
+
+  /** Reserves room for one more entry of {@code bytes}, evicting completed entries if needed. */
+  private void reserve(int newEntries, long bytes, long now) {
+    if (entryCount.addAndGet(newEntries) > maxEntries && !evictUntil(() -> entryCount.get() <= maxEntries, now)) {
+      entryCount.addAndGet(-newEntries);
+      throw full("all " + maxEntries + " entries");
+    }
+    if (!tryReserveBytes(bytes, now)) {
+      entryCount.addAndGet(-newEntries);
+      throw full("its " + maxBytes + " bytes");
+    }
+  }
+
+  private boolean tryReserveBytes(long bytes, long now) {
+    if (byteCount.addAndGet(bytes) > maxBytes && !evictUntil(() -> byteCount.get() <= maxBytes, now)) {
+      byteCount.addAndGet(-bytes);
+      return false;
+    }
+    return true;
+  }
+
+  private void unreserve(int newEntries, long bytes) {
+    entryCount.addAndGet(-newEntries);
+    byteCount.addAndGet(-bytes);
+  }
+
+  private IdempotencyStoreFullException full(String what) {
+    rejectedFull.increment();
+    return new IdempotencyStoreFullException(
+        "idempotency store is full: claims in progress hold " + what + " ("
+            + entryCount.get() + " entries, " + byteCount.get() + " bytes); raise maxEntries/maxBytes"
+            + " or shorten the lease",
+        entryCount.get(), byteCount.get());
+  }
+
+  /** Evicts completed entries oldest first, then sweeps once, until {@code fits} holds. */
+  private boolean evictUntil(BooleanSupplier fits, long now) {
+    while (!fits.getAsBoolean()) {
+      Completion c = completedOrder.poll();
+      if (c == null) {
+        sweepNow(now);
+        return fits.getAsBoolean();
+      }
+      if (entries.remove(c.key, c.entry)) {
+        forget(c.entry);
+        evictions.increment();
+      }
+    }
+    return true;
+  }
+
+  /** Returns an entry's share of the totals; called exactly once per removed or replaced entry. */
+  private void forget(Entry e) {
+    entryCount.decrementAndGet();
+    byteCount.addAndGet(-e.bytes);
+  }
+
+  private void maybeSweep(long now) {
+    long due = nextSweepAt.get();
+    if (now - due >= 0 && nextSweepAt.compareAndSet(due, now + sweepIntervalMillis)) {
+      sweepNow(now);
+    }
+  }
+
+  private int sweepNow(long now) {
+    if (!sweeping.compareAndSet(false, true)) {
+      return 0;
+    }
+    try {
+      int removed = 0;
+      for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, Entry> me = it.next();
+        Entry e = me.getValue();
+        if (!e.isLive(now) && entries.remove(me.getKey(), e)) {
+          forget(e);
+          expirations.increment();
+          removed++;
+        }
+      }
+      completedOrder.removeIf(c -> entries.get(c.key) != c.entry);
+      return removed;
+    } finally {
+      sweeping.set(false);
+    }
+  }
+
+  private ClaimResult count(ClaimResult r) {
+    if (r instanceof ClaimResult.Claimed) {
+      claims.increment();
+    } else if (r instanceof ClaimResult.Completed) {
+      replays.increment();
+    } else if (r instanceof ClaimResult.InProgress) {
+      conflicts.increment();
+    } else {
+      mismatches.increment();
+    }
+    return r;
+  }
+
+  static long ceilMillis(Duration d) {
+    long millis = d.toMillis();
+    return d.minusMillis(millis).isZero() ? millis : millis + 1;
+  }
+
+  // ---- entries ------------------------------------------------------------------------------
+
+  /** An immutable entry; a state change replaces it, so its identity is the compare-and-set. */
+  static final class Entry {
+    private static final ClaimResult MISMATCH = new ClaimResult.Mismatch();
+
+    final String fingerprint;
+    final String token;
+    final long leaseUntil;
+    /** When the entry is dead: retention end, lease end (re-execute) or abandoned-claim end. */
+    final long deadAt;
+    final @Nullable StoredResponse response;
+    final ClaimResult.@Nullable Completed completed;
+    final long bytes;
+    private final long baseBytes;
+
+    private Entry(String fingerprint, String token, long leaseUntil, long deadAt,
+        @Nullable StoredResponse response, long baseBytes) {
+      this.fingerprint = fingerprint;
+      this.token = token;
+      this.leaseUntil = leaseUntil;
+      this.deadAt = deadAt;
+      this.response = response;
+      this.completed = response == null ? null : new ClaimResult.Completed(response);
+      this.baseBytes = baseBytes;
+      this.bytes = baseBytes + (response == null || !response.isReplayable() ? 0 : response.size());
+    }
+
+    static Entry inProgress(String key, String fingerprint, String token, long now, long leaseMillis,
+        ExpiredLeasePolicy policy, long abandonedRetentionMillis) {
+      long leaseUntil = saturatedAdd(now, leaseMillis);
+      long deadAt = policy == ExpiredLeasePolicy.RE_EXECUTE
+          ? leaseUntil
+          : Math.max(leaseUntil, saturatedAdd(now, abandonedRetentionMillis));
+      long base = ENTRY_OVERHEAD + 2L * (key.length() + fingerprint.length() + token.length());
+      return new Entry(fingerprint, token, leaseUntil, deadAt, null, base);
+    }
+
+    Entry completed(StoredResponse r, long now, long retentionMillis) {
+      return new Entry(fingerprint, token, leaseUntil, saturatedAdd(now, retentionMillis), r, baseBytes);
+    }
+
+    boolean isLive(long now) {
+      return now - deadAt < 0;
+    }
+
+    /** The answer to a claim of this live entry. */
+    ClaimResult answer(String claimFingerprint, long now) {
+      if (!fingerprint.equals(claimFingerprint)) {
+        return MISMATCH;
+      }
+      if (completed != null) {
+        return completed;
+      }
+      long until = now - leaseUntil < 0 ? leaseUntil : deadAt;
+      return new ClaimResult.InProgress(Duration.ofMillis(Math.max(1, until - now)));
+    }
+
+    private static long saturatedAdd(long a, long b) {
+      long r = a + b;
+      return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+  }
+
+  /** A node of the eviction queue: the entry that was completed under a key. */
+  private static final class Completion {
+    final String key;
+    final Entry entry;
+
+    Completion(String key, Entry entry) {
+      this.key = key;
+      this.entry = entry;
+    }
+  }
+}

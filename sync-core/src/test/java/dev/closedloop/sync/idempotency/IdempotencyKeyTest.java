@@ -1,0 +1,75 @@
+package dev.closedloop.sync.idempotency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.security.Principal;
+import org.junit.jupiter.api.Test;
+
+class IdempotencyKeyTest {
+
+  @Test
+  void storageKeyIsLengthPrefixedScopeThenKey() {
+    assertThat(IdempotencyKey.of("principal:bob", "k-1").storageKey()).isEqualTo("13:principal:bobk-1");
+  }
+
+  @Test
+  void scopeAndKeyBoundariesNeverCollide() {
+    IdempotencyKey a = IdempotencyKey.of("a", "bc");
+    IdempotencyKey b = IdempotencyKey.of("ab", "c");
+    IdempotencyKey c = IdempotencyKey.of("1:a", "b");
+    assertThat(a.storageKey()).isNotEqualTo(b.storageKey());
+    assertThat(a).isNotEqualTo(b);
+    assertThat(IdempotencyKey.of("1", ":ab").storageKey()).isNotEqualTo(c.storageKey());
+  }
+
+  @Test
+  void equalPartsGiveEqualKeys() {
+    assertThat(IdempotencyKey.of("s", "k")).isEqualTo(IdempotencyKey.of("s", "k"))
+        .hasSameHashCodeAs(IdempotencyKey.of("s", "k"));
+  }
+
+  @Test
+  void of_rejectsNullEmptyAndTooLongParts() {
+    assertThatThrownBy(() -> IdempotencyKey.of(null, "k")).isInstanceOf(NullPointerException.class)
+        .hasMessage("scope cannot be null");
+    assertThatThrownBy(() -> IdempotencyKey.of("s", null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("clientKey cannot be null");
+    assertThatThrownBy(() -> IdempotencyKey.of("", "k")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("scope must have 1 to 1024 characters: 0");
+    assertThatThrownBy(() -> IdempotencyKey.of("s", "")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clientKey must have 1 to 1024 characters: 0");
+    assertThatThrownBy(() -> IdempotencyKey.of("s", "k".repeat(1025)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clientKey must have 1 to 1024 characters: 1025");
+    assertThat(IdempotencyKey.of("s".repeat(1024), "k".repeat(1024)).clientKey()).hasSize(1024);
+  }
+
+  @Test
+  void principalResolverScopesByNameAndSharesAnonymous() {
+    ScopeResolver<Principal> byPrincipal = ScopeResolver.principal(p -> p);
+    assertThat(byPrincipal.scope(() -> "alice")).isEqualTo("principal:alice");
+    assertThat(byPrincipal.scope(null)).isEqualTo(ScopeResolver.ANONYMOUS);
+    assertThat(byPrincipal.scope(() -> "")).isEqualTo(ScopeResolver.ANONYMOUS);
+    assertThat(byPrincipal.scope(() -> "anonymous")).isEqualTo("principal:anonymous")
+        .isNotEqualTo(ScopeResolver.ANONYMOUS);
+  }
+
+  @Test
+  void principalResolverHashesNamesTooLongForAScope() {
+    ScopeResolver<Principal> byPrincipal = ScopeResolver.principal(p -> p);
+    String longName = "x".repeat(2000);
+    String scope = byPrincipal.scope(() -> longName);
+    assertThat(scope).startsWith("principal-sha256:").hasSize("principal-sha256:".length() + 64);
+    assertThat(byPrincipal.scope(() -> longName + "y")).isNotEqualTo(scope);
+    assertThat(IdempotencyKey.of(scope, "k").scope()).isEqualTo(scope);
+  }
+
+  @Test
+  void fixedResolverValidatesItsScope() {
+    assertThat(ScopeResolver.<Object>fixed("tenant-1").scope(new Object())).isEqualTo("tenant-1");
+    assertThatThrownBy(() -> ScopeResolver.fixed("")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ScopeResolver.principal(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("principalOf cannot be null");
+  }
+}

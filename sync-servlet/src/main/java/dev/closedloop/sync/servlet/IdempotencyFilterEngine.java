@@ -1,0 +1,466 @@
+package dev.closedloop.sync.servlet;
+
+import dev.closedloop.sync.idempotency.ClaimResult;
+import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
+import dev.closedloop.sync.idempotency.ScopeResolver;
+import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.time.Ticker;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@link IdempotencyFilter} does, with its configuration frozen. Not part of the API.
+ *
+ * <p>This class is threadsafe: its configuration is immutable, its counters are adders and the
+ * local in-flight map is concurrent.
+ */
+final class IdempotencyFilterEngine {
+  private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  final IdempotencyStore store;
+  private final ScopeResolver<? super HttpServletRequest> scopeResolver;
+  final Set<String> methods;
+  private final KeyRoutes routes;
+  private final IdempotencyKeyHeaders keyHeaders;
+  final long maxBodyBytes;
+  final int captureLimit;
+  final Duration lease;
+  final Duration retention;
+  private final long waitNanos;
+  private final long pollNanos;
+  final boolean storeServerErrors;
+  private final Set<String> replayHeaders;
+  private final List<IdempotencyFilterListener> listeners;
+  private final Ticker ticker;
+
+  /** Owners running in this filter, by storage key: waiters wake when they finish. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+
+  final LongAdder first = new LongAdder();
+  final LongAdder replayed = new LongAdder();
+  final LongAdder conflicts = new LongAdder();
+  final LongAdder mismatches = new LongAdder();
+  final LongAdder notReplayable = new LongAdder();
+  final LongAdder stored = new LongAdder();
+  final LongAdder storedBytes = new LongAdder();
+  final LongAdder released = new LongAdder();
+  final LongAdder ownershipLost = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  final LongAdder storeFailures = new LongAdder();
+
+  IdempotencyFilterEngine(IdempotencyFilterBuilder b) {
+    this.store = b.storeOrDefault();
+    this.scopeResolver = b.scopeResolver;
+    this.methods = Set.copyOf(b.methods);
+    this.routes = new KeyRoutes(b.routes, b.keyRequired);
+    this.keyHeaders = new IdempotencyKeyHeaders(b.maxKeyLength, b.uuidKeysOnly, b.acceptLegacyHeader);
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.captureLimit = (int) Math.min(Integer.MAX_VALUE - 8, b.effectiveCaptureLimit(store));
+    this.lease = b.lease;
+    this.retention = b.retention;
+    this.waitNanos = b.inProgressWait.toNanos();
+    this.pollNanos = b.pollInterval.toNanos();
+    this.storeServerErrors = b.storeServerErrors;
+    Set<String> headers = new HashSet<>(IdempotencyFilterBuilder.DEFAULT_REPLAY_HEADERS);
+    headers.addAll(b.replayHeaders);
+    this.replayHeaders = Set.copyOf(headers);
+    this.listeners = List.copyOf(b.listeners);
+    this.ticker = b.ticker;
+  }
+
+  IdempotencyFilterStats stats() {
+    return new IdempotencyFilterStats(first.sum(), replayed.sum(), conflicts.sum(), mismatches.sum(),
+        notReplayable.sum(), stored.sum(), storedBytes.sum(), released.sum(), ownershipLost.sum(),
+        rejected.sum(), storeFailures.sum());
+  }
+
+  void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+      asyncDispatch(request, response, chain);
+      return;
+    }
+    if (request.getDispatcherType() != DispatcherType.REQUEST
+        || !methods.contains(request.getMethod().toUpperCase(Locale.ROOT))
+        || request.getAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE) != null) {
+      chain.doFilter(request, response);
+      return;
+    }
+    String clientKey;
+    try {
+      clientKey = keyHeaders.read(request);
+    } catch (IdempotencyKeyHeaders.InvalidKeyException e) {
+      reject(response, IdempotencyProblem.KEY_INVALID, e.getMessage());
+      return;
+    }
+    if (clientKey == null) {
+      if (routes.isRequired(pathWithinApplication(request))) {
+        reject(response, IdempotencyProblem.KEY_MISSING, "this endpoint requires an "
+            + IdempotencyKeyHeaders.HEADER + " header (an sf-string such as \"8e03978e-40d5-43e8\")");
+      } else {
+        chain.doFilter(request, response);
+      }
+      return;
+    }
+
+    long declared = request.getContentLengthLong();
+    if (declared > maxBodyBytes) {
+      reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(declared));
+      return;
+    }
+    MessageDigest bodyDigest = sha256();
+    byte[] body = readBody(request, declared, bodyDigest);
+    if (body == null) {
+      reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(-1));
+      return;
+    }
+    IdempotencyKey key = IdempotencyKey.of(scopeResolver.scope(request), clientKey);
+    String fingerprint = fingerprint(request, bodyDigest.digest());
+
+    ClaimResult outcome;
+    try {
+      outcome = store.claim(key, fingerprint, lease);
+      if (outcome instanceof ClaimResult.InProgress && waitNanos > 0) {
+        outcome = awaitOutcome(key, fingerprint, outcome);
+      }
+    } catch (RuntimeException e) {
+      storeUnavailable(response, key, e);
+      return;
+    }
+
+    if (outcome instanceof ClaimResult.Claimed) {
+      run(request, response, chain, key, ((ClaimResult.Claimed) outcome).token(), body);
+    } else if (outcome instanceof ClaimResult.Completed) {
+      replay(response, key, ((ClaimResult.Completed) outcome).response());
+    } else if (outcome instanceof ClaimResult.InProgress) {
+      Duration retryAfter = ((ClaimResult.InProgress) outcome).retryAfter();
+      conflicts.increment();
+      for (IdempotencyFilterListener l : listeners) {
+        try {
+          l.onConflict(key, retryAfter);
+        } catch (RuntimeException e) {
+          logListener(l, e);
+        }
+      }
+      IdempotencyProblem.KEY_IN_USE.write(response, "a request with this key is still being processed;"
+          + " retry after " + IdempotencyProblem.retryAfterSeconds(retryAfter) + " s", retryAfter);
+    } else {
+      mismatches.increment();
+      for (IdempotencyFilterListener l : listeners) {
+        try {
+          l.onMismatch(key);
+        } catch (RuntimeException e) {
+          logListener(l, e);
+        }
+      }
+      IdempotencyProblem.KEY_REUSED.write(response, "this idempotency key was used for a different request"
+          + " (method, path, query, content type or body differ); use a new key for a new request", null);
+    }
+  }
+
+  // ---- the first request --------------------------------------------------------------------
+
+  private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+      IdempotencyKey key, String token, byte[] body) throws IOException, ServletException {
+    first.increment();
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onFirst(key);
+      } catch (RuntimeException e) {
+        logListener(l, e);
+      }
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    inFlight.put(key.storageKey(), done);
+    CapturingResponse captured = new CapturingResponse(response, captureLimit);
+    IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done);
+    BufferedRequest buffered = new BufferedRequest(request, body, execution);
+    buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
+    buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
+    try {
+      chain.doFilter(buffered, captured);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      execution.fail(e);
+      throw e;
+    }
+    if (!execution.isAsync()) {
+      execution.finish();
+    }
+  }
+
+  /** An async dispatch of a request this filter claimed: finish it when the dispatch ends. */
+  private void asyncDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    Object attr = request.getAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE);
+    if (!(attr instanceof IdempotentExecution)) {
+      chain.doFilter(request, response);
+      return;
+    }
+    IdempotentExecution execution = (IdempotentExecution) attr;
+    execution.dispatched();
+    try {
+      chain.doFilter(request, response);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      execution.fail(e);
+      throw e;
+    }
+    if (!request.isAsyncStarted()) {
+      execution.finish();
+    }
+  }
+
+  /** Whether a response with {@code status} is the request's lasting result. */
+  boolean isStorable(int status) {
+    if (status >= 200 && status < 400) {
+      return true;
+    }
+    if (status >= 400 && status < 500) {
+      return status != 408 && status != 409 && status != 425 && status != 429;
+    }
+    return status == 500 && storeServerErrors;
+  }
+
+  /** The allow-listed headers of the real response, in its order. */
+  Map<String, List<String>> replayableHeaders(HttpServletResponse response) {
+    Map<String, List<String>> kept = new LinkedHashMap<>();
+    Collection<String> names = response.getHeaderNames();
+    for (String name : names) {
+      if (replayHeaders.contains(name.toLowerCase(Locale.ROOT)) && !kept.containsKey(name)) {
+        List<String> values = new ArrayList<>(response.getHeaders(name));
+        if (!values.isEmpty()) {
+          kept.put(name, values);
+        }
+      }
+    }
+    return kept;
+  }
+
+  void finished(IdempotencyKey key, CompletableFuture<Void> done) {
+    inFlight.remove(key.storageKey(), done);
+    done.complete(null);
+  }
+
+  // ---- replays and waits --------------------------------------------------------------------
+
+  private void replay(HttpServletResponse response, IdempotencyKey key, StoredResponse stored) throws IOException {
+    if (!stored.isReplayable()) {
+      notReplayable.increment();
+      for (IdempotencyFilterListener l : listeners) {
+        try {
+          l.onNotReplayable(key);
+        } catch (RuntimeException e) {
+          logListener(l, e);
+        }
+      }
+      IdempotencyProblem.NOT_REPLAYABLE.write(response, "the request with this key completed with status "
+          + stored.status() + ", but its response was too large to keep; it will not run again", null);
+      return;
+    }
+    replayed.increment();
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onReplayed(key, stored.status(), stored.bodyLength());
+      } catch (RuntimeException e) {
+        logListener(l, e);
+      }
+    }
+    response.setStatus(stored.status());
+    for (Map.Entry<String, List<String>> h : stored.headers().entrySet()) {
+      if (h.getKey().equalsIgnoreCase("Content-Type")) {
+        response.setContentType(h.getValue().get(0));
+        continue;
+      }
+      boolean firstValue = true;
+      for (String v : h.getValue()) {
+        if (firstValue) {
+          response.setHeader(h.getKey(), v);
+          firstValue = false;
+        } else {
+          response.addHeader(h.getKey(), v);
+        }
+      }
+    }
+    response.setHeader(IdempotencyFilter.REPLAYED_HEADER, "true");
+    response.setContentLength(stored.bodyLength());
+    if (stored.bodyLength() > 0) {
+      stored.writeBodyTo(response.getOutputStream());
+    }
+    response.flushBuffer();
+  }
+
+  private ClaimResult awaitOutcome(IdempotencyKey key, String fingerprint, ClaimResult inProgress) {
+    long deadline = ticker.read() + waitNanos;
+    ClaimResult outcome = inProgress;
+    while (outcome instanceof ClaimResult.InProgress) {
+      long left = deadline - ticker.read();
+      if (left <= 0) {
+        break;
+      }
+      long slice = Math.min(left, pollNanos);
+      CompletableFuture<Void> local = inFlight.get(key.storageKey());
+      if (local != null) {
+        try {
+          local.get(slice, TimeUnit.NANOSECONDS); // the owner runs here: wake as soon as it ends
+        } catch (TimeoutException | ExecutionException e) {
+          // time to ask the store again
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      } else {
+        LockSupport.parkNanos(slice); // the owner runs elsewhere: poll the store
+        if (Thread.currentThread().isInterrupted()) {
+          break;
+        }
+      }
+      outcome = store.claim(key, fingerprint, lease);
+    }
+    return outcome;
+  }
+
+  // ---- refusals -----------------------------------------------------------------------------
+
+  private void reject(HttpServletResponse response, IdempotencyProblem problem, String detail) throws IOException {
+    rejected.increment();
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onRejected(problem.status, problem.type);
+      } catch (RuntimeException e) {
+        logListener(l, e);
+      }
+    }
+    problem.write(response, detail, null);
+  }
+
+  private void storeUnavailable(HttpServletResponse response, IdempotencyKey key, RuntimeException e) throws IOException {
+    storeFailed(key, e);
+    String detail = e instanceof IdempotencyStoreFullException
+        ? "too many requests are in progress to accept another idempotent request; retry shortly"
+        : "the idempotency store could not be reached; nothing was done; retry shortly";
+    IdempotencyProblem.STORE_UNAVAILABLE.write(response, detail, Duration.ofSeconds(1));
+  }
+
+  void storeFailed(@Nullable IdempotencyKey key, RuntimeException e) {
+    storeFailures.increment();
+    log.warn("Idempotency store {} failed for {}", store, key, e);
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onStoreFailure(key, e);
+      } catch (RuntimeException le) {
+        logListener(l, le);
+      }
+    }
+  }
+
+  private String tooLarge(long declared) {
+    return (declared >= 0 ? "the request body has " + declared + " bytes" : "the request body is larger than allowed")
+        + "; idempotent requests may carry at most " + maxBodyBytes + " bytes";
+  }
+
+  // ---- body and fingerprint -----------------------------------------------------------------
+
+  /** Reads the whole body, digesting it; null if it is larger than the limit. */
+  private byte[] readBody(HttpServletRequest request, long declared, MessageDigest digest) throws IOException {
+    int initial = (int) Math.max(0, Math.min(declared >= 0 ? declared : 1024, maxBodyBytes));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(initial, 32));
+    ServletInputStream in = request.getInputStream();
+    byte[] chunk = new byte[8192];
+    long total = 0;
+    int n;
+    while ((n = in.read(chunk)) != -1) {
+      total += n;
+      if (total > maxBodyBytes) {
+        return null;
+      }
+      out.write(chunk, 0, n);
+      digest.update(chunk, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * SHA-256 over length-prefixed fields: method, request URI, query (or absent), content type (or
+   * absent) and the body's SHA-256. Each field is a 4-byte big-endian length (-1 for absent) and
+   * its UTF-8 bytes, so no two different requests share an encoding.
+   */
+  static String fingerprint(HttpServletRequest request, byte[] bodySha256) {
+    MessageDigest d = sha256();
+    field(d, request.getMethod().toUpperCase(Locale.ROOT));
+    field(d, request.getRequestURI());
+    field(d, request.getQueryString());
+    field(d, request.getContentType());
+    d.update(ByteBuffer.allocate(4).putInt(bodySha256.length).array());
+    d.update(bodySha256);
+    byte[] h = d.digest();
+    char[] out = new char[h.length * 2];
+    for (int i = 0; i < h.length; i++) {
+      out[2 * i] = HEX[(h[i] >> 4) & 0xF];
+      out[2 * i + 1] = HEX[h[i] & 0xF];
+    }
+    return new String(out);
+  }
+
+  private static void field(MessageDigest d, @Nullable String value) {
+    if (value == null) {
+      d.update(ByteBuffer.allocate(4).putInt(-1).array());
+      return;
+    }
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    d.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+    d.update(bytes);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  static String pathWithinApplication(HttpServletRequest request) {
+    String uri = request.getRequestURI();
+    String context = request.getContextPath();
+    return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+  }
+
+  List<IdempotencyFilterListener> listeners() {
+    return listeners;
+  }
+
+  void logListener(IdempotencyFilterListener l, RuntimeException e) {
+    log.warn("Idempotency filter listener {} failed; ignoring it for this event", l, e);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.closedloop.sync.servlet;
+
+import dev.closedloop.sync.idempotency.IdempotencyKey;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hears what {@link IdempotencyFilter} does with each keyed request, for metrics and logs. Every
+ * method has a no-op default, so events can be added without breaking implementations.
+ *
+ * <p>Contract: called on the request's thread (or the thread that completes an asynchronous
+ * request), they must be fast, must not throw and must not call back into the filter. A
+ * listener that throws anyway is logged and skipped; the request and the other listeners go on.
+ *
+ * <p>Implementations must be threadsafe: requests call them concurrently.
+ */
+public interface IdempotencyFilterListener {
+  /** A listener that does nothing. */
+  IdempotencyFilterListener NONE = new IdempotencyFilterListener() {};
+
+  /** The key was claimed: the request runs for the first time under it. */
+  default void onFirst(IdempotencyKey key) {}
+
+  /** A completed response was replayed. */
+  default void onReplayed(IdempotencyKey key, int status, int bodyBytes) {}
+
+  /** The key was in progress elsewhere: answered 409 with {@code Retry-After}. */
+  default void onConflict(IdempotencyKey key, Duration retryAfter) {}
+
+  /** The key was live with a different request: answered 422. */
+  default void onMismatch(IdempotencyKey key) {}
+
+  /** The request completed before, but its response was too large to keep: answered 409. */
+  default void onNotReplayable(IdempotencyKey key) {}
+
+  /**
+   * The response was stored as the key's result.
+   *
+   * @param bytes the stored size ({@code StoredResponse.size()}); 0 when not replayable
+   * @param replayable false when it was too large and only its status was kept
+   */
+  default void onStored(IdempotencyKey key, int status, long bytes, boolean replayable) {}
+
+  /**
+   * The claim was released, so a retry runs the request again.
+   *
+   * @param status the status the application answered, or -1 if it threw
+   * @param failure what it threw, or null
+   */
+  default void onReleased(IdempotencyKey key, int status, @Nullable Throwable failure) {}
+
+  /**
+   * The filter could not complete or release because the claim was no longer this request's:
+   * its lease expired and another request took the key over. The response still went out.
+   */
+  default void onOwnershipLost(IdempotencyKey key) {}
+
+  /**
+   * A request was refused before anything was claimed.
+   *
+   * @param status 400 (key missing or malformed) or 413 (body too large)
+   * @param problemType the problem's {@code type} URI, one of {@link IdempotencyFilter}'s constants
+   */
+  default void onRejected(int status, String problemType) {}
+
+  /**
+   * The store failed. Before the claim the request was answered 503 and nothing ran; after it
+   * (completing or releasing) the response still went out and the claim will end with its lease.
+   */
+  default void onStoreFailure(@Nullable IdempotencyKey key, RuntimeException failure) {}
+}

@@ -1,0 +1,268 @@
+package dev.closedloop.sync.servlet;
+
+import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.StoredResponse;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One claimed request from the claim to its end: it ends exactly once, either by {@link
+ * #finish()} (store or release by status, then send the captured response) or by {@link
+ * #fail(Throwable)} (release; the container answers the failure). Synchronous requests end when
+ * the chain returns; asynchronous ones when the application calls {@code AsyncContext.complete()}
+ * on the context this class wraps, or when an async dispatch returns, or, if the container ends
+ * them (timeout, error) without either, on the listener's {@code onComplete}/{@code onError}, as
+ * a failure. Not part of the API.
+ *
+ * <p>This class is threadsafe: the end is decided by one compare-and-set.
+ */
+final class IdempotentExecution {
+  private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
+
+  private final IdempotencyFilterEngine engine;
+  private final IdempotencyKey key;
+  private final String token;
+  private final CapturingResponse response;
+  private final CompletableFuture<Void> done;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile boolean async;
+
+  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, String token,
+      CapturingResponse response, CompletableFuture<Void> done) {
+    this.engine = engine;
+    this.key = key;
+    this.token = token;
+    this.response = response;
+    this.done = done;
+  }
+
+  CapturingResponse response() {
+    return response;
+  }
+
+  IdempotencyKey key() {
+    return key;
+  }
+
+  boolean isAsync() {
+    return async;
+  }
+
+  /** The application started async processing: hand it a context whose complete() ends us. */
+  AsyncContext asyncStarted(AsyncContext real) {
+    async = true;
+    real.addListener(new AsyncListener() {
+      @Override
+      public void onComplete(AsyncEvent event) {
+        fail(null); // completed without passing through our complete(): we never saw the response
+      }
+
+      @Override
+      public void onTimeout(AsyncEvent event) {
+        // the application's listeners may still answer and complete through our context
+      }
+
+      @Override
+      public void onError(AsyncEvent event) {
+        fail(event.getThrowable());
+      }
+
+      @Override
+      public void onStartAsync(AsyncEvent event) {
+        // a restart goes through BufferedRequest.startAsync, which registers a new listener
+      }
+    });
+    return new Context(real);
+  }
+
+  /** An async dispatch re-entered the filter; it finishes the request when it returns. */
+  void dispatched() {
+    async = false;
+  }
+
+  /** Stores or releases by the captured status, then sends the captured response. Once. */
+  void finish() throws IOException {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      int status = response.getStatus();
+      if (engine.isStorable(status)) {
+        store(status);
+      } else {
+        release(status, null);
+      }
+    } finally {
+      try {
+        response.sendCaptured();
+      } finally {
+        engine.finished(key, done);
+      }
+    }
+  }
+
+  /** Releases the claim after a failure; the container answers it. Once. */
+  void fail(@Nullable Throwable failure) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      release(-1, failure);
+    } finally {
+      engine.finished(key, done);
+    }
+  }
+
+  private void store(int status) {
+    StoredResponse stored = response.overflowed()
+        ? StoredResponse.notReplayable(status)
+        : StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
+    boolean owned;
+    try {
+      owned = engine.store.complete(key, token, stored, engine.retention);
+    } catch (RuntimeException e) {
+      engine.storeFailed(key, e);
+      return;
+    }
+    if (!owned) {
+      lostOwnership();
+      return;
+    }
+    long bytes = stored.isReplayable() ? stored.size() : 0;
+    engine.stored.increment();
+    engine.storedBytes.add(bytes);
+    for (IdempotencyFilterListener l : engine.listeners()) {
+      try {
+        l.onStored(key, status, bytes, stored.isReplayable());
+      } catch (RuntimeException e) {
+        engine.logListener(l, e);
+      }
+    }
+  }
+
+  private void release(int status, @Nullable Throwable failure) {
+    boolean owned;
+    try {
+      owned = engine.store.release(key, token);
+    } catch (RuntimeException e) {
+      engine.storeFailed(key, e);
+      return;
+    }
+    if (!owned) {
+      lostOwnership();
+      return;
+    }
+    engine.released.increment();
+    for (IdempotencyFilterListener l : engine.listeners()) {
+      try {
+        l.onReleased(key, status, failure);
+      } catch (RuntimeException e) {
+        engine.logListener(l, e);
+      }
+    }
+  }
+
+  private void lostOwnership() {
+    engine.ownershipLost.increment();
+    log.warn("Idempotency claim for {} was taken over before the request finished (lease {} too short?);"
+        + " its response was sent but not stored", key, engine.lease);
+    for (IdempotencyFilterListener l : engine.listeners()) {
+      try {
+        l.onOwnershipLost(key);
+      } catch (RuntimeException e) {
+        engine.logListener(l, e);
+      }
+    }
+  }
+
+  /** The application's view of the async context: complete() stores and sends first. */
+  private final class Context implements AsyncContext {
+    private final AsyncContext real;
+
+    Context(AsyncContext real) {
+      this.real = real;
+    }
+
+    @Override
+    public void complete() {
+      try {
+        finish();
+      } catch (IOException | RuntimeException e) {
+        log.warn("Could not send the captured response for {}", key, e);
+      } finally {
+        real.complete();
+      }
+    }
+
+    @Override
+    public ServletRequest getRequest() {
+      return real.getRequest();
+    }
+
+    @Override
+    public ServletResponse getResponse() {
+      return real.getResponse();
+    }
+
+    @Override
+    public boolean hasOriginalRequestAndResponse() {
+      return real.hasOriginalRequestAndResponse();
+    }
+
+    @Override
+    public void dispatch() {
+      real.dispatch();
+    }
+
+    @Override
+    public void dispatch(String path) {
+      real.dispatch(path);
+    }
+
+    @Override
+    public void dispatch(ServletContext context, String path) {
+      real.dispatch(context, path);
+    }
+
+    @Override
+    public void start(Runnable run) {
+      real.start(run);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener) {
+      real.addListener(listener);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
+      real.addListener(listener, request, response);
+    }
+
+    @Override
+    public <T extends AsyncListener> T createListener(Class<T> clazz) throws ServletException {
+      return real.createListener(clazz);
+    }
+
+    @Override
+    public void setTimeout(long timeout) {
+      real.setTimeout(timeout);
+    }
+
+    @Override
+    public long getTimeout() {
+      return real.getTimeout();
+    }
+  }
+}
