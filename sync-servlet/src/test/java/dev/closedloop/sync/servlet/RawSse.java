@@ -21,7 +21,16 @@ final class RawSse implements AutoCloseable {
   private boolean eof;
 
   RawSse(int port, String pathAndQuery, String... headers) throws IOException {
-    socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    this(0, port, pathAndQuery, headers);
+  }
+
+  /** Opens a connection whose receive buffer is {@code receiveBuffer} bytes (0: the default). */
+  RawSse(int receiveBuffer, int port, String pathAndQuery, String... headers) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     socket.setSoTimeout(10_000);
     StringBuilder req = new StringBuilder("GET " + pathAndQuery + " HTTP/1.0\r\nHost: 127.0.0.1\r\n");
     for (String h : headers) {
