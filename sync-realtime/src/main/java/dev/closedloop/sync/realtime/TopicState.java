@@ -70,7 +70,7 @@ final class TopicState {
       Entry oldest = log.peekFirst();
       boolean over =
           log.size() > limits.maxEvents()
-              || logBytes > limits.maxBytes()
+              || (logBytes > limits.maxBytes() && log.size() > 1) // the newest always stays
               || nowNanos - oldest.publishedNanos() > limits.maxAgeNanos();
       if (!over) {
         return;
