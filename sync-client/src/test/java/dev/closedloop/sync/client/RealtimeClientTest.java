@@ -79,7 +79,8 @@ class RealtimeClientTest {
   void eventsArriveInOrderFillTheLatestCacheAndCloseTheLoopOnAnIdempotencyKey() throws Exception {
     startServer();
     RealtimeClient c = started(client("orders"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> c.state() == RealtimeClient.State.CONNECTED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !rec.connected.isEmpty());
+    assertThat(c.state()).isEqualTo(RealtimeClient.State.CONNECTED);
     assertThat(rec.connected).containsExactly(Cursor.of("orders", 0));
     CompletableFuture<ChangeEvent> mine = c.awaitChange(e -> "my-key".equals(e.idempotencyKey()), Duration.ofSeconds(30));
     bus.publish(ChangeDraft.insert("orders", "1", "{\"v\":1}"));
@@ -146,7 +147,8 @@ class RealtimeClientTest {
     publish("sms", "k", 1);
     await().atMost(Duration.ofSeconds(10)).until(() -> rec.positions().size() == 2);
     server.dropAllConnections();
-    await().atMost(Duration.ofSeconds(10)).until(() -> c.state() == RealtimeClient.State.WAITING);
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.disconnects.size() == 1);
+    assertThat(c.state()).isEqualTo(RealtimeClient.State.WAITING);
     publish("sms", "k", 2);
     publish("orders", "k", 2);
     publish("orders", "k", 3);
@@ -188,7 +190,8 @@ class RealtimeClientTest {
   void aDeniedTopicFailsTheClientForGoodWithoutReconnecting() throws Exception {
     startServer();
     RealtimeClient c = started(client("orders", "secret"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> c.state() == RealtimeClient.State.FAILED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !rec.failures.isEmpty()); // state is set just before
+    assertThat(c.state()).isEqualTo(RealtimeClient.State.FAILED);
     assertThat(rec.failures).hasSize(1);
     assertThat(rec.failures.peek().getMessage()).contains("403", "topic-denied", "secret");
     assertThat(scheduler.pendingCount()).isZero();
