@@ -150,9 +150,14 @@ final class Recovery {
       int next = findNext(file, b, pos + 1, n);
       if (next < 0) {
         if (!allZero(b, pos, n)) {
-          problem(RecoveryReport.Kind.TORN_TAIL, file, pos, n - pos, newestSegment
-              ? "bytes after the last intact record (a write torn by a crash); truncated"
-              : "bytes after the last intact record; left in place until compaction");
+          String what = pos == 0 ? "no intact record in the whole file" : "bytes after the last intact record";
+          if (newestSegment) {
+            problem(RecoveryReport.Kind.TORN_TAIL, file, pos, n - pos,
+                what + " (a write torn by a crash, or garbage); truncated");
+          } else {
+            problem(RecoveryReport.Kind.CORRUPT_REGION, file, pos, n - pos,
+                what + " of an older segment; skipped and left in place until compaction");
+          }
         }
         if (newestSegment) {
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {

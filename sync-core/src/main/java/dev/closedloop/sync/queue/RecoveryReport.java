@@ -47,14 +47,15 @@ public record RecoveryReport(
   /** Kinds of problem recovery works around. */
   public enum Kind {
     /**
-     * Bytes in the middle of a file that are not a valid record (bit rot, a zero-filled or torn
-     * region) and that are followed by valid records: skipped; the file is left as it is until
-     * compaction rewrites it.
+     * Bytes that are not an intact record (bit rot, a zero-filled or torn region, garbage) in the
+     * middle of a file, or anywhere in an older segment (which no crash can tear): skipped; the
+     * file is left as it is until compaction replaces it.
      */
     CORRUPT_REGION,
     /**
-     * Bytes after the last valid record of a file that are not all zero: a write torn by a crash.
-     * In the newest segment (the only one a crash can tear) they are truncated.
+     * Bytes after the last intact record of the newest segment (the only one a crash can tear)
+     * that are not all zero: a torn write, truncated. Zeros there are unused preallocated space
+     * and are truncated silently.
      */
     TORN_TAIL,
     /** A file left by an interrupted compaction (a temporary or superseded file): removed. */
