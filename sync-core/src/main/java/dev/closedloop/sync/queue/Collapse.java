@@ -4,6 +4,8 @@ package dev.closedloop.sync.queue;
  * What {@link OfflineQueue#offer(Offer)} does when an item with the same idempotency key is
  * already waiting or in flight. Dead letters never collapse: a new offer with a dead letter's key
  * is queued as a new item.
+ *
+ * <p>This enum is immutable and threadsafe.
  */
 public enum Collapse {
   /** Always queue a new item (the default). */

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@link #ALWAYS} (the default): every operation returns only once its record is on the
- *       disk (fsync). Concurrent operations share one fsync (group commit by the queue's single
- *       writer thread), so throughput grows with the number of producers. Survives a power cut.
+ *       disk (fsync). Concurrent operations share one fsync (group commit: the first waiting operation
+ *       writes and forces everything pending), so throughput grows with the number of producers. Survives a power cut.
  *   <li>{@link #group(int, Duration) GROUP(maxBatch, maxDelay)}: operations return once written
  *       to the operating system; the writer forces after {@code maxBatch} records or {@code
  *       maxDelay}, whichever comes first. A process crash loses nothing; a power cut may lose the
@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is immutable and threadsafe.
  */
 public final class Durability {
-  /** The kinds of durability. */
+  /** The kinds of durability. This enum is immutable and threadsafe. */
   public enum Mode {
     /** fsync before every operation returns (shared by concurrent operations). */
     ALWAYS,

@@ -67,13 +67,18 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Writing</h2>
  *
- * Operations hand encoded records to {@link #append} under the queue's lock; the writer thread
- * takes everything pending, writes it with one gathering write at the end of the active segment
- * and, for {@link Durability.Mode#ALWAYS}, forces once for the whole batch (group commit) before
- * completing every record's future. Segments are preallocated in zero-filled chunks so that a
- * force need not update the file size. A segment that would grow past the configured size is
- * sealed (truncated to its data and forced) and a new one created; the directory is forced after
- * every create, rename and delete.
+ * Operations hand encoded records to {@link #append} under the queue's lock and then wait in
+ * {@link #await}, outside it. Group commit by leader and followers: a waiting operation that finds
+ * records pending and no write under way takes all of them, writes them with one gathering write
+ * at the end of the active segment and, for {@link Durability.Mode#ALWAYS}, forces once for the
+ * whole batch before completing every record's future; the operations that arrived meanwhile
+ * wait, and the first of them to find the next batch pending leads it. A lone producer thus
+ * writes its own record with no thread hand-off, and many producers share each fsync. A writer
+ * thread does what no operation waits for: the {@link Durability.Mode#GROUP} delayed force,
+ * compaction, and the final writes on close. Segments are preallocated in zero-filled chunks so
+ * that a force need not update the file size. A segment that would grow past the configured size
+ * is sealed (truncated to its data and forced) and a new one created; the directory is forced
+ * after every create, rename and delete.
  *
  * <h2>Failures</h2>
  *
@@ -87,7 +92,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Compaction</h2>
  *
  * Once the files hold at least one segment's worth of bytes and less than half of that is live,
- * the writer seals the active segment, writes every live item and dead letter as PUT records to
+ * the writer thread seals the active segment, writes every live item and dead letter as PUT records to
  * {@code N.snap.tmp}, forces it, renames it to {@code N.snap}, forces the directory and then
  * deletes the segments and snapshot it replaces. A crash at any point leaves either the old files
  * or the new snapshot (plus leftovers that the next open removes).
@@ -116,6 +121,9 @@ final class FileJournal implements Journal {
   private final Thread writer;
 
   // guarded by lock
+  private final Condition progress;
+  private boolean writing;
+  private boolean compactionWanted;
   private ArrayList<Pending> pending = new ArrayList<>();
   private long nextSeq;
   private long committedSeq;
@@ -124,7 +132,7 @@ final class FileJournal implements Journal {
   private @Nullable CompletableFuture<Void> compactionRequest;
   private CompletableFuture<Void> lastTicket = DONE;
 
-  // writer thread only
+  // owned by whichever thread has set `writing` (a leading producer or the writer thread)
   private FileChannel active;
   private long activeNumber;
   private long writePos;
@@ -140,6 +148,7 @@ final class FileJournal implements Journal {
     this.dir = dir;
     this.lock = lock;
     this.work = lock.newCondition();
+    this.progress = lock.newCondition();
     this.state = state;
     this.channels = config.channels;
     this.durability = config.durability;
@@ -209,13 +218,77 @@ final class FileJournal implements Journal {
     CompletableFuture<Void> done = new CompletableFuture<>();
     pending.add(new Pending(seq, RecordCodec.encode(rec, seq), undo, done));
     lastTicket = done;
-    work.signal();
     return done;
   }
 
   @Override
   public CompletableFuture<Void> barrier() {
     return lastTicket;
+  }
+
+  /**
+   * Waits until {@code ticket}'s record is committed, writing it (and everything pending with it)
+   * on this thread if no one else is writing: the leader of a group commit. Followers wait for the
+   * leader's batch; whoever finds records pending and no one writing leads the next batch. With
+   * one producer there is no thread hand-off at all.
+   */
+  @Override
+  public void await(CompletableFuture<Void> ticket) throws IOException {
+    if (!ticket.isDone()) {
+      lock.lock();
+      try {
+        while (!ticket.isDone()) {
+          if (!writing && !pending.isEmpty()) {
+            List<Pending> batch = pending;
+            pending = new ArrayList<>();
+            writing = true;
+            lock.unlock();
+            try {
+              writeBatchSafely(batch);
+            } finally {
+              lock.lock();
+              endWriting();
+            }
+          } else {
+            progress.awaitUninterruptibly();
+          }
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    QueueEngine.awaitResult(ticket);
+  }
+
+  /** Releases the right to write; the caller holds the lock. */
+  private void endWriting() {
+    writing = false;
+    progress.signalAll();
+    if (unforced > 0 || compactionDueLocked()) {
+      compactionWanted |= compactionDueLocked();
+      work.signal();
+    }
+  }
+
+  private void writeBatchSafely(List<Pending> batch) {
+    try {
+      writeBatch(batch);
+    } catch (RuntimeException | Error t) {
+      log.error("Offline queue {}: writing a batch failed unexpectedly; refusing writes until reopened", dir, t);
+      IOException e = new IOException("offline queue write failed: " + t, t);
+      lock.lock();
+      try {
+        if (broken == null) {
+          broken = e;
+        }
+      } finally {
+        lock.unlock();
+      }
+      for (Pending p : batch) {
+        p.done().completeExceptionally(e);
+      }
+      throw t;
+    }
   }
 
   /** Asks the writer to compact now and waits for it. */
@@ -229,7 +302,7 @@ final class FileJournal implements Journal {
     } finally {
       lock.unlock();
     }
-    QueueEngine.await(request);
+    QueueEngine.awaitResult(request);
   }
 
   @Override
@@ -256,43 +329,78 @@ final class FileJournal implements Journal {
 
   // ---- the writer thread
 
+  private enum Task { CLOSE, COMPACT, FORCE }
+
+  /**
+   * The writer thread: forces group-committed records when their delay is up, compacts, and on
+   * close writes what is pending. Batches are written by the producers themselves ({@link #await}).
+   */
   private void runWriter() {
     try {
       while (true) {
-        List<Pending> batch;
-        CompletableFuture<Void> compaction;
-        boolean groupDue = false;
+        Task task;
+        CompletableFuture<Void> compaction = null;
         lock.lock();
         try {
-          while (pending.isEmpty() && !closing && compactionRequest == null) {
-            if (unforced > 0) {
-              long left = firstUnforcedNanos + durability.maxDelay().toNanos() - ticker.read();
-              if (left <= 0) {
-                groupDue = true;
+          while (true) {
+            if (!writing) {
+              if (closing) {
+                task = Task.CLOSE;
                 break;
               }
-              work.awaitNanos(Math.min(left, TimeUnit.SECONDS.toNanos(1)));
-            } else {
-              work.await();
+              if (compactionRequest != null || compactionWanted) {
+                compaction = compactionRequest;
+                compactionRequest = null;
+                compactionWanted = false;
+                task = Task.COMPACT;
+                break;
+              }
+              if (unforced > 0) {
+                long left = firstUnforcedNanos + durability.maxDelay().toNanos() - ticker.read();
+                if (left <= 0) {
+                  task = Task.FORCE;
+                  break;
+                }
+                work.awaitNanos(Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+                continue;
+              }
             }
+            work.await();
           }
-          if (pending.isEmpty() && closing) {
-            break;
-          }
-          batch = pending;
-          pending = new ArrayList<>();
-          compaction = compactionRequest;
-          compactionRequest = null;
+          writing = true;
         } finally {
           lock.unlock();
         }
-        if (!batch.isEmpty()) {
-          writeBatch(batch);
-        } else if (groupDue) {
-          forceUnforced();
+        if (task == Task.CLOSE) {
+          while (true) {
+            List<Pending> batch;
+            lock.lock();
+            try {
+              batch = pending;
+              pending = new ArrayList<>();
+            } finally {
+              lock.unlock();
+            }
+            if (batch.isEmpty()) {
+              return;
+            }
+            writeBatchSafely(batch);
+          }
         }
-        if (compaction != null || compactionDue()) {
-          compact(compaction);
+        try {
+          if (task == Task.COMPACT) {
+            compact(compaction);
+          } else {
+            forceUnforced();
+          }
+        } finally {
+          lock.lock();
+          try {
+            writing = false;
+            progress.signalAll();
+          } finally {
+            lock.unlock();
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -351,14 +459,15 @@ final class FileJournal implements Journal {
       fail(batch, e, start, durability.mode() != Durability.Mode.ALWAYS);
       return;
     }
+    for (Pending p : batch) {
+      p.done().complete(null);
+    }
     lock.lock();
     try {
       committedSeq = batch.get(batch.size() - 1).seq();
+      progress.signalAll();
     } finally {
       lock.unlock();
-    }
-    for (Pending p : batch) {
-      p.done().complete(null);
     }
   }
 
@@ -423,6 +532,12 @@ final class FileJournal implements Journal {
     for (Pending p : failed) {
       p.done().completeExceptionally(e);
     }
+    lock.lock();
+    try {
+      progress.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void failEverything(IOException e) {
@@ -449,6 +564,12 @@ final class FileJournal implements Journal {
     }
     for (Pending p : failed) {
       p.done().completeExceptionally(e);
+    }
+    lock.lock();
+    try {
+      progress.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -493,17 +614,10 @@ final class FileJournal implements Journal {
     allocatedEnd = target;
   }
 
-  private boolean compactionDue() {
+  /** Whether compaction is due; the caller holds the lock and the right to write. */
+  private boolean compactionDueLocked() {
     long logBytes = sealedBytes + writePos;
-    if (logBytes < compactionFloor || sealedFiles.isEmpty() && writePos < segmentBytes) {
-      return false;
-    }
-    lock.lock();
-    try {
-      return state.retainedBytes() * 2 < logBytes;
-    } finally {
-      lock.unlock();
-    }
+    return logBytes >= compactionFloor && state.retainedBytes() * 2 < logBytes;
   }
 
   private void compact(@Nullable CompletableFuture<Void> request) {

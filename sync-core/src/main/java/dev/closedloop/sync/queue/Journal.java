@@ -35,6 +35,14 @@ interface Journal {
   /** Returns a future that completes once every record taken so far is committed. */
   CompletableFuture<Void> barrier();
 
+  /**
+   * Waits, without the lock, until {@code ticket}'s record is committed (helping to write it if
+   * the journal works that way); throws the {@link IOException} that failed it.
+   */
+  default void await(CompletableFuture<Void> ticket) throws IOException {
+    QueueEngine.awaitResult(ticket);
+  }
+
   /** Writes what is pending and releases the journal's files. Called once, without the lock. */
   void close() throws IOException;
 

@@ -1,6 +1,6 @@
 package dev.closedloop.sync.queue;
 
-/** What {@link OfflineQueue#nack} did with an item. */
+/** What {@link OfflineQueue#nack} did with an item. This enum is immutable and threadsafe. */
 public enum NackResult {
   /** The item waits for another attempt after the retry policy's backoff. */
   RETRY_SCHEDULED,

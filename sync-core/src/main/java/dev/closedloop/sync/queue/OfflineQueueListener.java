@@ -8,6 +8,8 @@ package dev.closedloop.sync.queue;
  * durable and outside the queue's locks, in the order they were added. They must be fast, must not
  * throw and must not call back into the queue. A listener that throws anyway is logged and
  * skipped; the queue and the other listeners go on.
+ *
+ * <p>Implementations must be threadsafe: events arrive on the threads that cause them.
  */
 public interface OfflineQueueListener {
 

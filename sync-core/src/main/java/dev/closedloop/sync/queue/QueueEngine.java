@@ -80,7 +80,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
     return result;
   }
 
@@ -126,7 +126,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
     return true;
   }
 
@@ -165,7 +165,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
     if (deadItem != null) {
       notifyDeadLettered(deadItem);
       return NackResult.DEAD_LETTERED;
@@ -207,7 +207,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
     notifyDeadLettered(deadItem);
     return true;
   }
@@ -251,7 +251,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
     return true;
   }
 
@@ -296,7 +296,7 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       lock.unlock();
     }
-    await(ticket);
+    journal.await(ticket);
   }
 
   @Override
@@ -423,7 +423,7 @@ abstract class QueueEngine implements OfflineQueue {
   }
 
   /** Waits for a record's commit, uninterruptibly (the write is under way either way). */
-  static void await(CompletableFuture<Void> ticket) throws IOException {
+  static void awaitResult(CompletableFuture<Void> ticket) throws IOException {
     if (ticket == Journal.DONE) {
       return;
     }

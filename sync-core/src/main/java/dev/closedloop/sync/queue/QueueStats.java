@@ -9,6 +9,8 @@ import java.util.TreeMap;
 /**
  * A consistent picture of an {@link OfflineQueue} at one moment.
  *
+ * <p>This class is immutable and threadsafe.
+ *
  * @param depthByPriority waiting items (not in flight, not dead) per priority lane, highest
  *     lane first; lanes with no waiting item are absent
  * @param waiting waiting items in all lanes
@@ -16,8 +18,6 @@ import java.util.TreeMap;
  * @param deadLetters dead letters
  * @param oldestAge how long ago the oldest waiting or in-flight item was offered (wall clock);
  *     zero when there is none
- *
- * <p>This class is immutable and threadsafe.
  */
 public record QueueStats(
     SortedMap<Integer, Integer> depthByPriority,

@@ -22,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>Times are wall-clock (they are persisted), read from the queue's {@link
- * dev.closedloop.sync.time.Clock}.
+ * dev.closedloop.sync.time.Clock}. {@link #payload()} returns a copy.
  *
- * <p>This class is immutable and threadsafe; {@link #payload()} returns a copy.
+ * <p>This class is immutable and threadsafe.
  */
 public final class QueuedItem {
   static final long NO_EXPIRY = Long.MAX_VALUE;

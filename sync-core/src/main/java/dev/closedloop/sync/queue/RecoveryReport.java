@@ -12,6 +12,8 @@ import java.util.Objects;
  * checksum is valid is kept. It fails only on I/O errors and on records from a newer format
  * ({@link UnsupportedQueueFormatException}).
  *
+ * <p>This class is immutable and threadsafe.
+ *
  * @param directory the queue directory
  * @param filesRead segment and snapshot files read
  * @param recordsRead valid records read
@@ -20,8 +22,6 @@ import java.util.Objects;
  * @param deadLetters dead letters after recovery
  * @param problems what was skipped, truncated or removed, in the order found
  * @param elapsed how long recovery took (on the queue's ticker)
- *
- * <p>This class is immutable and threadsafe.
  */
 public record RecoveryReport(
     Path directory,
@@ -44,7 +44,7 @@ public record RecoveryReport(
     return problems.isEmpty();
   }
 
-  /** Kinds of problem recovery works around. */
+  /** Kinds of problem recovery works around. This enum is immutable and threadsafe. */
   public enum Kind {
     /**
      * Bytes that are not an intact record (bit rot, a zero-filled or torn region, garbage) in the
@@ -65,7 +65,7 @@ public record RecoveryReport(
   }
 
   /**
-   * One problem.
+   * One problem. This class is immutable and threadsafe.
    *
    * @param kind what kind
    * @param file the file it is in
