@@ -23,6 +23,9 @@ final class FaultInjectingChannel extends FileChannel {
     final AtomicBoolean failForce = new AtomicBoolean();
     final AtomicBoolean failTruncate = new AtomicBoolean();
     final AtomicInteger writes = new AtomicInteger();
+    /** When set, every force waits for it (a slow disk held still). */
+    volatile java.util.concurrent.CountDownLatch forceGate;
+    final java.util.concurrent.CountDownLatch forceEntered = new java.util.concurrent.CountDownLatch(1);
     volatile Predicate<Path> target = p -> true;
 
     /** Lets {@code bytes} more bytes through, then fails every write with "No space left on device". */
@@ -111,6 +114,16 @@ final class FaultInjectingChannel extends FileChannel {
 
   @Override
   public void force(boolean metaData) throws IOException {
+    java.util.concurrent.CountDownLatch gate = faults.forceGate;
+    if (gate != null) {
+      faults.forceEntered.countDown();
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted at the force gate");
+      }
+    }
     if (targeted() && faults.failForce.get()) {
       throw new IOException("Input/output error (injected fsync failure)");
     }

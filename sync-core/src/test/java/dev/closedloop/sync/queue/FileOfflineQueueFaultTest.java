@@ -158,6 +158,34 @@ class FileOfflineQueueFaultTest {
   }
 
   @Test
+  void anItemIsNotHandedOutBeforeItsOfferIsDurable() throws Exception {
+    FileOfflineQueue q = open(faults);
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    faults.forceGate = gate;
+    java.util.concurrent.CompletableFuture<QueuedItem> offer = new java.util.concurrent.CompletableFuture<>();
+    Thread producer = new Thread(() -> {
+      try {
+        offer.complete(q.offer("a", bytes("A")));
+      } catch (Throwable e) {
+        offer.completeExceptionally(e);
+      }
+    });
+    producer.start();
+    try {
+      faults.forceEntered.await(); // the record is written, its fsync is under way
+      assertThat(offer).isNotDone();
+      assertThat(q.peek()).isEmpty();
+      assertThat(q.poll()).isEmpty();
+      assertThat(q.stats().waiting()).as("counted, but not handed out").isEqualTo(1);
+    } finally {
+      faults.forceGate = null;
+      gate.countDown();
+      producer.join();
+    }
+    assertThat(q.poll()).contains(offer.get());
+  }
+
+  @Test
   void rejectedInputWritesNothing() throws IOException {
     FileOfflineQueue q = open(faults);
     int writesBefore = faults.writes.get();
