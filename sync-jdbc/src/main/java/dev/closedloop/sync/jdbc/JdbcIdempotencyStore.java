@@ -276,12 +276,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    * @return how many rows were deleted; less than {@code batchSize} means none are left for now
    * @throws IllegalArgumentException if {@code batchSize} is below 1 or above 100,000
    * @throws JdbcStoreException if the database cannot be reached or refuses the statement
+   * @throws IllegalStateException if the store is closed
    */
   public int reapExpired(int batchSize) {
     if (batchSize < 1 || batchSize > JdbcIdempotencyStoreBuilder.MAX_REAPER_BATCH_SIZE) {
       throw new IllegalArgumentException("batchSize must be between 1 and "
           + JdbcIdempotencyStoreBuilder.MAX_REAPER_BATCH_SIZE + ": " + batchSize);
     }
+    checkOpen();
     return withConnection("reap", null, c -> {
       try (PreparedStatement delete = c.prepareStatement(sql.reap)) {
         delete.setInt(1, batchSize);

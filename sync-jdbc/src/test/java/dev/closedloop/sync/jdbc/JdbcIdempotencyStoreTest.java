@@ -46,8 +46,15 @@ class JdbcIdempotencyStoreTest {
 
   @AfterEach
   void close() throws SQLException {
-    store.close();
-    pool.close();
+    if (url == null) {
+      return; // skipped: no server
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (pool != null) {
+      pool.close();
+    }
     JdbcTestSupport.dropSchema(url, schema);
   }
 
