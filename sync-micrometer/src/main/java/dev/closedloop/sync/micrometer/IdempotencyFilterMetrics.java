@@ -27,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  * IdempotencyFilter filter = metrics.build(IdempotencyFilter.builder().store(store));
  * }</pre>
  *
- * A filter made by the servlet container from init-params has no listener: {@link
- * #bind(IdempotencyFilter)} alone still gives every meter but the claim timer.
+ * A filter configured from init-params (the no-argument constructor) has no listener: {@link
+ * #bind(IdempotencyFilter)} alone still gives every meter but the claim timer, reading 0 until
+ * the container has initialised the filter.
  *
  * <ul>
  *   <li>{@code sync.idempotency.requests} (function counter, tag {@code outcome}): keyed requests
@@ -136,7 +137,7 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
   }
 
   private void request(IdempotencyFilter filter, String outcome, ToDoubleFunction<IdempotencyFilterStats> f) {
-    FunctionCounter.builder("sync.idempotency.requests", filter, x -> f.applyAsDouble(x.stats()))
+    FunctionCounter.builder("sync.idempotency.requests", filter, x -> read(x, f))
         .description("Requests the idempotency filter handled, by outcome")
         .tags(tags)
         .tag("outcome", outcome)
@@ -145,11 +146,22 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
 
   private void counter(IdempotencyFilter filter, String name, String description,
       @Nullable String unit, ToDoubleFunction<IdempotencyFilterStats> f) {
-    FunctionCounter.builder(name, filter, x -> f.applyAsDouble(x.stats()))
+    FunctionCounter.builder(name, filter, x -> read(x, f))
         .description(description)
         .baseUnit(unit)
         .tags(tags)
         .register(registry);
+  }
+
+  /** Reads the filter's stats; 0 for a container-made filter not initialised yet (it saw nothing). */
+  private static double read(IdempotencyFilter filter, ToDoubleFunction<IdempotencyFilterStats> f) {
+    IdempotencyFilterStats stats;
+    try {
+      stats = filter.stats();
+    } catch (IllegalStateException notInitialised) {
+      return 0;
+    }
+    return f.applyAsDouble(stats);
   }
 
   @Override

@@ -149,6 +149,17 @@ class IdempotencyFilterMetricsTest {
     assertThat(other.get("sync.idempotency.requests").functionCounters()).hasSize(6);
   }
 
+  @Test
+  void aFilterNotYetInitialisedByItsContainerReadsZero() {
+    SimpleMeterRegistry other = new SimpleMeterRegistry();
+    new IdempotencyFilterMetrics(other, "web-xml").bind(new IdempotencyFilter());
+
+    assertThat(other.get("sync.idempotency.requests").functionCounters())
+        .hasSize(6)
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+    assertThat(other.get("sync.idempotency.stored").functionCounter().count()).isZero();
+  }
+
   /** The in-memory store, taking {@link #CLAIM_TIME} of the filter's ticker per claim; "store-down" fails. */
   record TimedStore(IdempotencyStore delegate, ManualTicker ticker) implements IdempotencyStore {
     @Override
