@@ -313,15 +313,15 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
     inFlight.remove(call.variables, call);
   }
 
+  /** Called under the call's lock, right after it moved to SUCCESS. */
   void scheduleReset(Call<V, T> call) {
     if (resetAfterSuccess == null) {
       return;
     }
-    Runnable reset = () -> call.move(MutationState.idle(), null);
     if (resetAfterSuccess.isZero()) {
-      reset.run();
+      call.moveLocked(MutationState.idle(), null);
     } else {
-      scheduler.schedule(reset, resetAfterSuccess);
+      scheduler.schedule(() -> call.move(MutationState.idle(), null), resetAfterSuccess);
     }
   }
 
@@ -401,12 +401,27 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
 
     @Override
     public CompletableFuture<T> result() {
-      return result.copy();
+      return dependent(result);
     }
 
     @Override
     public CompletableFuture<ChangeEvent> confirmed() {
-      return confirmation.copy();
+      return dependent(confirmation);
+    }
+
+    /** A new future completed like {@code source}: same value, same failure, cancelled if it was. */
+    private static <X> CompletableFuture<X> dependent(CompletableFuture<X> source) {
+      CompletableFuture<X> f = new CompletableFuture<>();
+      source.whenComplete((v, t) -> {
+        if (t == null) {
+          f.complete(v);
+        } else if (source.isCancelled()) {
+          f.cancel(false);
+        } else {
+          f.completeExceptionally(unwrap(t));
+        }
+      });
+      return f;
     }
 
     void watchConfirmation(@Nullable RealtimeClient realtime, Duration timeout) {
@@ -478,16 +493,22 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       }
       owner.removeInFlight(this);
       OptimisticUpdate<? super V, ? super T, Object> o = owner.optimistic;
-      boolean moved = move(new MutationState.Success<>(value), () -> {
-        if (o != null) {
-          isolate(() -> o.onSuccess(value, variables, context), "onSuccess");
-          isolate(() -> o.onSettled(value, null, variables, context), "onSettled");
+      lock.lock();
+      try {
+        boolean moved = moveLocked(new MutationState.Success<>(value), () -> {
+          if (o != null) {
+            isolate(() -> o.onSuccess(value, variables, context), "onSuccess");
+            isolate(() -> o.onSettled(value, null, variables, context), "onSettled");
+          }
+          result.complete(value);
+        });
+        if (moved) {
+          owner.scheduleReset(this); // before anyone can see the result: the delay starts now
         }
-        result.complete(value);
-      });
-      if (moved) {
-        owner.scheduleReset(this);
+      } finally {
+        lock.unlock();
       }
+      owner.callbacks.kick();
     }
 
     void fail(Throwable error) {
