@@ -46,6 +46,7 @@ final class FaultFilter implements Filter {
   volatile BiFunction<String, Integer, Fault> plan = (key, attempt) -> Fault.NONE;
   final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   final Map<Fault, AtomicInteger> injected = new ConcurrentHashMap<>();
+  final AtomicInteger dropped = new AtomicInteger();
   private final Map<String, CountDownLatch> nextArrived = new ConcurrentHashMap<>();
   private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -103,8 +104,10 @@ final class FaultFilter implements Filter {
       case DROP_AFTER: {
         Buffered b = new Buffered(resp);
         chain.doFilter(request, b);
-        ServletContextRequest.getServletContextRequest(request).getServletChannel()
-            .abort(new IOException("fault injected: connection dropped after the handler ran"));
+        // close the TCP connection under the request: the client gets no answer (an abort()
+        // would let Jetty send a 500 first, as the response is not committed yet)
+        ServletContextRequest.getServletContextRequest(request).getServletChannel().getEndPoint().close();
+        dropped.incrementAndGet();
         return;
       }
       default:

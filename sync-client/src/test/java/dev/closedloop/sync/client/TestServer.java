@@ -43,6 +43,11 @@ final class TestServer implements AutoCloseable {
   final InProcessRealtimeBus bus;
 
   TestServer(int port, InProcessRealtimeBus bus) throws Exception {
+    this(port, bus, Duration.ZERO);
+  }
+
+  /** @param inProgressWait how long a repeat waits for the first request before the filter answers 409 */
+  TestServer(int port, InProcessRealtimeBus bus, Duration inProgressWait) throws Exception {
     this.bus = bus;
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("qtp-mutation-test");
@@ -55,7 +60,7 @@ final class TestServer implements AutoCloseable {
     ServletContextHandler ctx = new ServletContextHandler();
     ctx.setContextPath("/");
     ctx.addFilter(new FilterHolder(faults), "/*", EnumSet.of(DispatcherType.REQUEST));
-    idempotency = IdempotencyFilter.builder().requireKey("/api/*").build();
+    idempotency = IdempotencyFilter.builder().requireKey("/api/*").inProgressWait(inProgressWait).build();
     idempotency.register(ctx.getServletContext(), "/api/*");
     ctx.addServlet(new ServletHolder(api), "/api/*");
     ctx.addServlet(new ServletHolder(RealtimeSseServlet.builder(bus).retry(Duration.ZERO).build()), "/sse");
