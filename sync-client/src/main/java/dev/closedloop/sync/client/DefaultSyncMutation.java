@@ -3,6 +3,7 @@ package dev.closedloop.sync.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.closedloop.sync.client.MutationState.Kind;
 import dev.closedloop.sync.queue.QueuedItem;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.retry.RetryDecision;
@@ -145,12 +146,28 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
     }
     latest = call;
     call.watchConfirmation(realtime, confirmTimeout);
-    if (offline != null && !offline.isOnline()) {
-      queue(call, null);
+    String s = offline == null || scope == null ? null : scope.apply(variables);
+    if (s == null) {
+      start(call, false);
     } else {
-      send(call);
+      call.scope = s;
+      call.handOff = new CompletableFuture<>();
+      offline.admit(s, call.handOff).thenAccept(previousQueued -> start(call, previousQueued));
     }
     return call;
+  }
+
+  private void start(Call<V, T> call, boolean behindQueued) {
+    try {
+      if (offline != null && (behindQueued || !offline.isOnline())) {
+        queue(call, null);
+      } else {
+        send(call);
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("Mutation '{}' failed to start call {}", name, call.key(), e);
+      call.fail(e);
+    }
   }
 
   @Override
@@ -274,7 +291,7 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
     } finally {
       call.lock.unlock();
     }
-    callbacks.kick();
+    call.afterUnlock();
     if (moved) {
       offline.enqueued();
     }
@@ -291,8 +308,8 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
     if (e.contentType != null && kept.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
       kept.put("Content-Type", e.contentType);
     }
-    String s = scope == null ? null : scope.apply(call.variables);
-    return QueuedRequest.of(name, e.method, e.uri, e.key, e.body).withHeaders(kept).withPriority(priority).withScope(s);
+    return QueuedRequest.of(name, e.method, e.uri, e.key, e.body).withHeaders(kept).withPriority(priority)
+        .withScope(call.scope);
   }
 
   /** Decodes a 2xx body: empty → null; untyped mutation → null. */
@@ -371,6 +388,20 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private CompletableFuture<ChangeEvent> confirmation = new CompletableFuture<>();
     volatile @Nullable Object context;
+    volatile @Nullable String scope;
+    /** Completed true when the call goes to the queue, false when it settles live (scoped calls). */
+    volatile @Nullable CompletableFuture<Boolean> handOff;
+    private volatile @Nullable Boolean handOffResult;
+
+    /** After releasing the lock: runs the callbacks enqueued, then lets the next call of the scope go. */
+    void afterUnlock() {
+      owner.callbacks.kick();
+      CompletableFuture<Boolean> h = handOff;
+      Boolean r = handOffResult;
+      if (h != null && r != null) {
+        h.complete(r);
+      }
+    }
 
     Call(DefaultSyncMutation<V, T> owner, V variables, Exchange exchange, long sequence) {
       this.owner = owner;
@@ -448,7 +479,7 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       } finally {
         lock.unlock();
       }
-      owner.callbacks.kick();
+      afterUnlock();
       return moved;
     }
 
@@ -461,6 +492,9 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       }
       state = next;
       snapshot = next;
+      if (handOff != null && handOffResult == null && next.kind() != Kind.PENDING && next.kind() != Kind.IDLE) {
+        handOffResult = next.kind() == Kind.QUEUED; // signalled by afterUnlock, outside the lock
+      }
       owner.callbacks.enqueue(() -> owner.notifyState(this, prev, next));
       if (after != null) {
         owner.callbacks.enqueue(after);
@@ -508,7 +542,7 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       } finally {
         lock.unlock();
       }
-      owner.callbacks.kick();
+      afterUnlock();
     }
 
     void fail(Throwable error) {
@@ -518,7 +552,7 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       } finally {
         lock.unlock();
       }
-      owner.callbacks.kick();
+      afterUnlock();
     }
 
     void failLocked(Throwable error) {
@@ -566,7 +600,7 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
       } finally {
         lock.unlock();
       }
-      owner.callbacks.kick();
+      afterUnlock();
     }
 
     @Override

@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #pending()} lists what waits, {@link #clear()} drops it.
  * </ul>
  *
+ * <p>Scope order holds from the click on: a mutation call with a scope starts only when the
+ * previous call of that scope (of any mutation using this sync) has settled or gone to the queue;
+ * if it went to the queue, the new call is queued behind it instead of being sent, so a later
+ * change never overtakes an earlier one that is waiting offline.
+ *
  * <h2>One replay</h2>
  *
  * The request goes through the same steps as a live attempt (idempotency key, classification,
@@ -102,6 +107,7 @@ public final class OfflineSync implements AutoCloseable {
   private final ReentrantLock passLock = new ReentrantLock(); // one pass at a time
   private @Nullable CompletableFuture<SyncSummary> nextPass;
   private @Nullable Cancellable resyncTimer;
+  private final Map<String, CompletableFuture<Boolean>> scopeTails = new java.util.HashMap<>();
   private volatile boolean closed;
 
   OfflineSync(OfflineSyncBuilder b) {
@@ -187,6 +193,32 @@ public final class OfflineSync implements AutoCloseable {
       waiters.remove(request.idempotencyKey(), waiter);
       throw e;
     }
+  }
+
+  /**
+   * Orders the calls of one scope across the live path and the queue: returns a future that
+   * completes when the previous call of {@code scope} handed to this sync has left the live path,
+   * with true if it went to the queue (then this call must queue too, behind it) or false if it
+   * settled live; {@code handOff} is this call's own signal for the next one, which the call
+   * completes the same way.
+   */
+  CompletableFuture<Boolean> admit(String scope, CompletableFuture<Boolean> handOff) {
+    CompletableFuture<Boolean> previous;
+    lock.lock();
+    try {
+      previous = scopeTails.put(scope, handOff);
+    } finally {
+      lock.unlock();
+    }
+    handOff.whenComplete((q, t) -> {
+      lock.lock();
+      try {
+        scopeTails.remove(scope, handOff);
+      } finally {
+        lock.unlock();
+      }
+    });
+    return previous == null ? CompletableFuture.completedFuture(false) : previous.exceptionally(t -> false);
   }
 
   /** A request was queued: with auto-sync on and online, a pass follows after the resync delay. */
