@@ -276,6 +276,51 @@ class SyncMutationTest {
   }
 
   @Test
+  void aTimedOutAttemptWhoseRequestIsStillRunningMeets409InProgressWaitsAndGetsTheReplay() throws Exception {
+    ManualTicker time = new ManualTicker();
+    VirtualScheduler scheduler = new VirtualScheduler(time);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.api.behaviour = (req, resp, key, body) -> {
+      entered.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server.created(req, resp, key, body);
+    };
+    Recorder<Item, Saved> rec = new Recorder<>();
+    SyncMutation<Item, Saved> m = SyncMutation.<Item, Saved>builder("items").httpClient(http)
+        .endpoint(server.uri("/api/items")).responseType(Saved.class).listener(rec).noResetAfterSuccess()
+        .retryPolicy(RetryPolicy.builder().maxAttempts(5).initialDelay(Duration.ofMillis(10)).jitter(Jitter.none()).build())
+        .attemptTimeout(Duration.ofSeconds(20)).timeout(Duration.ofSeconds(120))
+        .clock(time).ticker(time).scheduler(scheduler).build();
+
+    MutationCall<Item, Saved> call = m.mutate(new Item("p", "slow"));
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    scheduler.advance(Duration.ofSeconds(20)); // attempt 1 times out; its request still runs on the server
+    await().until(() -> call.state().equals(new MutationState.Pending<>(2, 5, time.instant().plusMillis(10))));
+    scheduler.advance(Duration.ofMillis(10)); // attempt 2: the filter answers 409 "in progress"
+    await().until(() -> call.state() instanceof MutationState.Pending
+        && ((MutationState.Pending<Saved>) call.state()).attempt() == 3);
+    MutationState.Pending<Saved> waiting = (MutationState.Pending<Saved>) call.state();
+    assertThat(waiting.nextRetryAt()).isEqualTo(time.instant().plusSeconds(30)); // the lease left, from Retry-After
+    assertThat(server.idempotency.stats().conflicts()).isEqualTo(1);
+
+    release.countDown();
+    await().until(() -> server.idempotency.stats().stored() == 1);
+    scheduler.advance(Duration.ofSeconds(30));
+
+    assertThat(call.result().get(10, TimeUnit.SECONDS)).isEqualTo(new Saved("p", "slow", call.key()));
+    assertThat(server.faults.attempts.get(call.key())).hasValue(3);
+    assertThat(server.api.applied.get(call.key())).hasValue(1);
+    assertThat(server.idempotency.stats().replayed()).isEqualTo(1);
+    await().until(() -> rec.kinds(call.key()).contains(Kind.SUCCESS));
+    assertThat(rec.firstProblem(call.key())).isNull();
+  }
+
+  @Test
   void retriesThatRunOutWithoutAQueueEndInErrorWithTheLastFailureAsCause() throws Exception {
     server.faults.plan = (key, attempt) -> FaultFilter.Fault.UNAVAILABLE_0;
     SyncMutation<Item, Saved> m = items("/api/items").build();
