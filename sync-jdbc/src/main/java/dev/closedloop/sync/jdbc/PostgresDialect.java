@@ -45,7 +45,7 @@ final class PostgresDialect {
         + " (key_hash, scope, client_key, fingerprint, token, state, lease_expires_at, expires_at, created_at)"
         + " VALUES (?, ?, ?, ?, ?, 'in_progress', now() + ?" + MS + ", now() + ?" + MS + ", now())"
         + " ON CONFLICT (key_hash) DO NOTHING";
-    this.selectEntry = "SELECT scope, client_key, fingerprint, token, state, status, replayable, headers, body,"
+    this.selectEntry = "SELECT scope, client_key, fingerprint, token, state, status, response,"
         + " expires_at <= now() AS dead,"
         + " ceil(extract(epoch FROM lease_expires_at - now()) * 1000)::bigint AS lease_left_ms,"
         + " ceil(extract(epoch FROM expires_at - now()) * 1000)::bigint AS life_left_ms"
@@ -53,10 +53,10 @@ final class PostgresDialect {
     // Compare-and-set on the dead row's token: only one of several racing claimers wins.
     this.takeOver = "UPDATE " + table + " SET scope = ?, client_key = ?, fingerprint = ?, token = ?,"
         + " state = 'in_progress', lease_expires_at = now() + ?" + MS + ", expires_at = now() + ?" + MS + ","
-        + " status = NULL, replayable = NULL, headers = NULL, body = NULL, created_at = now()"
+        + " status = NULL, response = NULL, created_at = now()"
         + " WHERE key_hash = ? AND token = ? AND expires_at <= now()";
-    this.complete = "UPDATE " + table + " SET state = 'completed', status = ?, replayable = ?, headers = ?,"
-        + " body = ?, expires_at = now() + ?" + MS
+    this.complete = "UPDATE " + table + " SET state = 'completed', status = ?, response = ?,"
+        + " expires_at = now() + ?" + MS
         + " WHERE key_hash = ? AND token = ? AND state = 'in_progress'";
     this.release = "DELETE FROM " + table + " WHERE key_hash = ? AND token = ? AND state = 'in_progress'";
     // The outer "expires_at <= now()" is checked again on the row version the DELETE locks, so a

@@ -4,6 +4,7 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -35,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * Each entry is one hash at {@code <keyPrefix><IdempotencyKey.storageKey()>} with the fields
  * {@code s} (state: {@code p} in progress, {@code c} completed), {@code f} (fingerprint), {@code t}
  * (owner token), {@code l} (lease end, Redis server milliseconds) and, once completed, {@code r}
- * (the response in the binary form {@code ResponseCodec} documents). Every entry has a TTL: the
+ * (the response in the binary form of {@link StoredResponse#encode()}). Every entry has a TTL: the
  * lease under {@link ExpiredLeasePolicy#RE_EXECUTE}, the longer of lease and abandoned-claim
  * retention under {@link ExpiredLeasePolicy#CONFLICT_UNTIL_EXPIRY}, the retention once
  * completed. Redis removes dead entries itself; nothing needs sweeping.
@@ -127,7 +128,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   private final ExpiredLeasePolicy policy;
   private final long abandonedRetentionMillis;
   private final long maxResponseBytes;
-  private final OwnerTokens tokens = new OwnerTokens();
+  private final OwnerTokens tokens = OwnerTokens.create();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   RedisIdempotencyStore(RedisScriptingCommands<byte[], byte[]> redis,
@@ -184,7 +185,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       return new ClaimResult.InProgress(Duration.ofMillis((Long) answer.get(1)));
     } else if (code == 3) {
       try {
-        return new ClaimResult.Completed(ResponseCodec.decode((byte[]) answer.get(1)));
+        return new ClaimResult.Completed(StoredResponse.decode((byte[]) answer.get(1)));
       } catch (IllegalArgumentException e) {
         throw new RedisStoreException("stored response at " + keyPrefix + key.storageKey()
             + " cannot be read: " + e.getMessage(), e);
@@ -212,7 +213,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         : response;
     try {
       Long done = COMPLETE.run(redis, ScriptOutputType.INTEGER, redisKey(key),
-          utf8(token), ResponseCodec.encode(kept), number(retentionMillis));
+          utf8(token), kept.encode(), number(retentionMillis));
       return done == 1;
     } catch (RedisException e) {
       throw failure("complete", key, e);

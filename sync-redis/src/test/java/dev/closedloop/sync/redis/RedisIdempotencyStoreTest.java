@@ -86,7 +86,7 @@ class RedisIdempotencyStoreTest {
     assertThat(admin.pttl(redisKey())).isBetween(3_590_000L, 3_600_000L);
     try (StatefulRedisConnection<byte[], byte[]> raw = client.connect(ByteArrayCodec.INSTANCE)) {
       byte[] stored = raw.sync().hget(redisKey().getBytes(StandardCharsets.UTF_8), new byte[] {'r'});
-      assertThat(ResponseCodec.decode(stored)).isEqualTo(response);
+      assertThat(StoredResponse.decode(stored)).isEqualTo(response);
     }
   }
 
