@@ -9,6 +9,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.api.sync.RedisServerCommands;
+import io.lettuce.core.api.sync.RedisStringCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +58,7 @@ public final class RedisIdempotencyStoreBuilder {
   private ExpiredLeasePolicy expiredLeasePolicy = ExpiredLeasePolicy.RE_EXECUTE;
   private Duration abandonedRetention = IdempotencyStore.DEFAULT_RETENTION;
   private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+  private boolean scriptClaimsOnly;
 
   RedisIdempotencyStoreBuilder() {}
 
@@ -254,10 +257,39 @@ public final class RedisIdempotencyStoreBuilder {
     }
   }
 
-  private RedisIdempotencyStore store(RedisScriptingCommands<byte[], byte[]> redis,
+  private <C extends RedisScriptingCommands<byte[], byte[]> & RedisStringCommands<byte[], byte[]>
+      & RedisServerCommands<byte[], byte[]>> RedisIdempotencyStore store(C redis,
       @Nullable StatefulConnection<byte[], byte[]> ownedConnection,
       @Nullable RedisClient ownedClient) {
-    return new RedisIdempotencyStore(redis, ownedConnection, ownedClient, keyPrefix, expiredLeasePolicy,
-        abandonedRetention, maxResponseBytes);
+    boolean nativeClaims = !scriptClaimsOnly && serverMajorVersion(redis) >= 7;
+    return new RedisIdempotencyStore(redis, nativeClaims, ownedConnection, ownedClient, keyPrefix,
+        expiredLeasePolicy, abandonedRetention, maxResponseBytes);
+  }
+
+  /** Returns the major version of the server, from {@code INFO server}; 0 if it cannot be read. */
+  private static int serverMajorVersion(RedisServerCommands<byte[], byte[]> redis) {
+    String info;
+    try {
+      info = redis.info("server");
+    } catch (RedisException e) {
+      return 0; // INFO refused (an ACL, say): claim by script, which every version runs
+    }
+    int at = info.indexOf("redis_version:");
+    if (at < 0) {
+      return 0;
+    }
+    int from = at + "redis_version:".length();
+    int dot = info.indexOf('.', from);
+    try {
+      return Integer.parseInt(info.substring(from, dot < 0 ? from : dot).trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Makes every claim run the script, as on Redis before 7: for tests and measurements. */
+  RedisIdempotencyStoreBuilder scriptClaimsOnly() {
+    this.scriptClaimsOnly = true;
+    return this;
   }
 }
