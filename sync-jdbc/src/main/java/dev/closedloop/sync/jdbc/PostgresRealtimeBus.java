@@ -638,8 +638,25 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     closeQuietly(conn);
   }
 
+  /**
+   * Opens the listening connection. A pool may hand back the very connection that just died
+   * (it learns it is broken only when it is used); such a connection fails with SQLSTATE class 08
+   * and is given back, which makes the pool drop it, and one more is tried at once.
+   */
   private Connection connectListener() throws SQLException {
-    Connection c = dataSource.getConnection();
+    try {
+      return listenOn(dataSource.getConnection());
+    } catch (SQLException e) {
+      String state = e.getSQLState();
+      if (state == null || !state.startsWith("08")) {
+        throw e;
+      }
+      log.debug("PostgreSQL realtime bus got a dead connection from the pool; trying another: {}", e.toString());
+      return listenOn(dataSource.getConnection());
+    }
+  }
+
+  private Connection listenOn(Connection c) throws SQLException {
     try {
       c.setAutoCommit(true);
       try (PreparedStatement name = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
