@@ -333,7 +333,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       }
     } finally {
       if (ownedClient != null) {
-        ownedClient.shutdown();
+        ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
       }
     }
   }

@@ -640,7 +640,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
       readerConnection.close();
       commandConnection.close();
       if (ownedClient != null) {
-        ownedClient.shutdown();
+        ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
       }
     }
   }
