@@ -1,11 +1,7 @@
 package dev.closedloop.sync.jdbc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -67,33 +63,6 @@ final class PostgresDialect {
 
   /** Returns the statements of the schema script with the table and index names filled in. */
   List<String> schemaStatements() {
-    String script;
-    try (InputStream in = PostgresDialect.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("schema resource missing from the classpath: " + SCHEMA_RESOURCE);
-      }
-      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + SCHEMA_RESOURCE, e);
-    }
-    script = script.replace("${table}", table).replace("${index}", index);
-    List<String> statements = new ArrayList<>();
-    StringBuilder current = new StringBuilder();
-    for (String line : script.split("\n", -1)) {
-      String trimmed = line.strip();
-      if (trimmed.startsWith("--") || (trimmed.isEmpty() && current.length() == 0)) {
-        continue;
-      }
-      current.append(line).append('\n');
-      if (trimmed.endsWith(";")) {
-        String sql = current.toString().strip();
-        statements.add(sql.substring(0, sql.length() - 1));
-        current.setLength(0);
-      }
-    }
-    if (!current.toString().isBlank()) {
-      throw new IllegalStateException("schema script does not end with ';': " + SCHEMA_RESOURCE);
-    }
-    return statements;
+    return SqlScript.statements(SCHEMA_RESOURCE, Map.of("table", table, "index", index));
   }
 }

@@ -5,9 +5,9 @@ import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.ChangeType;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
-import dev.closedloop.sync.realtime.RealtimeFanout;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
@@ -33,9 +33,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -81,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * PostgresRealtimeBusBuilder#listenerName}); on a notification (or every {@link
  * PostgresRealtimeBusBuilder#pollInterval}, comparing heads) it reads the topic's rows after the
  * last position it dispatched and hands them to this node's subscriptions through a {@link
- * RealtimeFanout}. If the connection dies, the listener reconnects after {@link
+ * NodeFanout}. If the connection dies, the listener reconnects after {@link
  * RetryPolicy#delayNanos} waits on the {@link Scheduler} and first catches every topic up from
  * the outbox: events published meanwhile are delivered in order, once. If retention removed rows
  * it had not read, the topic's subscriptions end with {@link CloseReason#FAILED} so their clients
@@ -127,29 +124,12 @@ public final class PostgresRealtimeBus implements RealtimeBus {
   private final String listenerName;
   private final RetryPolicy<?> reconnectPolicy;
   private final Scheduler scheduler;
-  private final RealtimeFanout fanout;
-  private final ConcurrentHashMap<String, TopicReader> reading = new ConcurrentHashMap<>();
+  private final NodeFanout node;
   private final Thread listener;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ReentrantLock backoffLock = new ReentrantLock();
   private final Condition backoffOver = backoffLock.newCondition();
   private boolean backoffSignalled;
-
-  /** What this node reads of one topic, and its local subscribers. Guarded by {@link #lock}. */
-  private static final class TopicReader {
-    final String topic;
-    final ReentrantLock lock = new ReentrantLock();
-    /** The position of the last row dispatched (or the start, before any); written by the listener. */
-    volatile long read;
-    /** Subscribers, each with the position after which it hears live events. */
-    final LinkedHashMap<RealtimeFanout.Member, Long> members = new LinkedHashMap<>();
-    boolean retired;
-
-    TopicReader(String topic, long read) {
-      this.topic = topic;
-      this.read = read;
-    }
-  }
 
   PostgresRealtimeBus(PostgresRealtimeBusBuilder b, DataSource dataSource, RealtimeSql sql) {
     this.dataSource = dataSource;
@@ -161,7 +141,22 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     this.listenerName = b.listenerName;
     this.reconnectPolicy = b.reconnectPolicy;
     this.scheduler = b.scheduler;
-    this.fanout = RealtimeFanout.withOwnPool(b.subscriberQueueCapacity, b.deliveryThreads, this::unregister);
+    this.node = NodeFanout.create(new NodeFanout.Source() {
+      @Override
+      public Replay replay(String topic, long after) {
+        return PostgresRealtimeBus.this.replay(topic, after);
+      }
+
+      @Override
+      public long head(String topic) {
+        return PostgresRealtimeBus.this.head(topic);
+      }
+
+      @Override
+      public void follow(String topic, long position) {
+        ringBell(topic); // the listener catches the new topic up from where it is followed
+      }
+    }, b.subscriberQueueCapacity, b.deliveryThreads);
     this.listener = new Thread(this::listenLoop, "closedloop-postgres-bus-listener");
     listener.setDaemon(true);
     this.retentionTask = b.retentionInterval == null ? null : new Repeating(b.retentionInterval.toNanos());
@@ -494,69 +489,9 @@ public final class PostgresRealtimeBus implements RealtimeBus {
   @Override
   public Subscription subscribe(Set<String> topics, Cursor after, RealtimeListener listener) {
     Objects.requireNonNull(topics, "topics cannot be null");
-    Objects.requireNonNull(after, "after cannot be null");
     Objects.requireNonNull(listener, "listener cannot be null");
     ensureOpen();
-    RealtimeFanout.Member member = fanout.open(topics, listener);
-    try {
-      Cursor start = Cursor.EMPTY;
-      Map<String, String> resets = new TreeMap<>();
-      List<ChangeEvent> replayed = new ArrayList<>();
-      List<String> fresh = new ArrayList<>();
-      for (String topic : new TreeSet<>(member.topics())) {
-        OptionalLong requested = after.position(topic);
-        long base;
-        boolean resumed = false;
-        if (requested.isPresent()) {
-          Replay r = replay(topic, requested.getAsLong());
-          base = r.head();
-          if (r.isGap()) {
-            resets.put(topic, Objects.requireNonNull(r.gapReason()));
-          } else {
-            replayed.addAll(r.events());
-            resumed = true;
-          }
-        } else {
-          base = head(topic);
-        }
-        while (true) {
-          TopicReader created = new TopicReader(topic, base);
-          TopicReader t = reading.putIfAbsent(topic, created);
-          if (t == null) {
-            t = created;
-            fresh.add(topic);
-          }
-          t.lock.lock();
-          try {
-            if (t.retired) {
-              continue; // its last subscriber left meanwhile; make a new one
-            }
-            long floor = Math.max(base, t.read);
-            if (resumed && t.read > base) {
-              // the listener already dispatched (base, read]: this subscription replays them itself
-              for (ChangeEvent e : replay(topic, base).events()) {
-                if (e.position() <= t.read) {
-                  replayed.add(e);
-                }
-              }
-            }
-            t.members.put(member, floor);
-            start = start.with(topic, resumed ? requested.getAsLong() : floor);
-            break;
-          } finally {
-            t.lock.unlock();
-          }
-        }
-      }
-      for (String topic : fresh) {
-        ringBell(topic); // the listener catches the new topic up from where it was registered
-      }
-      member.start(start, resets, replayed);
-      return member;
-    } catch (RuntimeException e) {
-      member.end(CloseReason.FAILED);
-      throw e;
-    }
+    return node.subscribe(topics, after, listener);
   }
 
   private void ringBell(String topic) {
@@ -569,29 +504,9 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     });
   }
 
-  /** A subscription ended: forget it, and stop reading a topic nobody here hears any more. */
-  private void unregister(RealtimeFanout.Member member) {
-    for (String topic : member.topics()) {
-      TopicReader t = reading.get(topic);
-      if (t == null) {
-        continue;
-      }
-      t.lock.lock();
-      try {
-        t.members.remove(member);
-        if (t.members.isEmpty() && !t.retired) {
-          t.retired = true;
-          reading.remove(topic, t);
-        }
-      } finally {
-        t.lock.unlock();
-      }
-    }
-  }
-
   @Override
   public int subscriptionCount() {
-    return fanout.subscriptionCount();
+    return node.subscriptionCount();
   }
 
   // ---- the listener -------------------------------------------------------------------------
@@ -604,7 +519,7 @@ public final class PostgresRealtimeBus implements RealtimeBus {
       try {
         if (conn == null) {
           conn = connectListener();
-          catchUp(conn, new ArrayList<>(reading.keySet())); // whatever happened while not listening
+          catchUp(conn, node.followed()); // whatever happened while not listening
           failures = 0;
           previousDelay = 0;
         }
@@ -614,7 +529,7 @@ public final class PostgresRealtimeBus implements RealtimeBus {
           due.addAll(behind(conn));
         } else {
           for (PGNotification n : notes) {
-            if (reading.containsKey(n.getParameter())) {
+            if (node.position(n.getParameter()).isPresent()) {
               due.add(n.getParameter());
             }
           }
@@ -673,20 +588,21 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     }
   }
 
-  /** Returns the topics read here whose head is past what was dispatched: the safety poll. */
+  /** Returns the topics followed here whose head is past what was dispatched: the safety poll. */
   private List<String> behind(Connection conn) throws SQLException {
-    if (reading.isEmpty()) {
+    Set<String> topics = node.followed();
+    if (topics.isEmpty()) {
       return List.of();
     }
     List<String> out = new ArrayList<>();
-    Array names = conn.createArrayOf("text", reading.keySet().toArray());
+    Array names = conn.createArrayOf("text", topics.toArray());
     try (PreparedStatement ps = conn.prepareStatement("SELECT topic, head FROM " + sql.topics + " WHERE topic = ANY(?)")) {
       ps.setArray(1, names);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          TopicReader t = reading.get(rs.getString(1));
-          if (t != null && rs.getLong(2) > t.read) {
-            out.add(t.topic);
+          OptionalLong at = node.position(rs.getString(1));
+          if (at.isPresent() && rs.getLong(2) > at.getAsLong()) {
+            out.add(rs.getString(1));
           }
         }
       }
@@ -698,77 +614,45 @@ public final class PostgresRealtimeBus implements RealtimeBus {
 
   /** Reads each topic's rows after what was dispatched and dispatches them, in batches. */
   private void catchUp(Connection conn, java.util.Collection<String> topics) throws SQLException {
-    for (String name : topics) {
-      TopicReader t = reading.get(name);
-      while (t != null && readBatch(conn, t) == readBatch) {
+    for (String topic : topics) {
+      while (readBatch(conn, topic) == readBatch) {
         // a full batch: there may be more
       }
     }
   }
 
   /** Reads and dispatches one batch; returns how many rows it read. */
-  private int readBatch(Connection conn, TopicReader t) throws SQLException {
-    long from = t.read;
+  private int readBatch(Connection conn, String topic) throws SQLException {
+    OptionalLong at = node.position(topic);
+    if (at.isEmpty()) {
+      return 0;
+    }
     List<ChangeEvent> events = new ArrayList<>();
-    long trimmed = 0;
-    long last = from;
+    long lost = 0;
+    long through = at.getAsLong();
     int rows = 0;
     try (PreparedStatement ps = conn.prepareStatement(sql.readAfter)) {
-      ps.setString(1, t.topic);
-      ps.setLong(2, from);
+      ps.setString(1, topic);
+      ps.setLong(2, through);
       ps.setInt(3, readBatch);
-      ps.setString(4, t.topic);
+      ps.setString(4, topic);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          trimmed = rs.getLong("deleted_through");
+          lost = rs.getLong("deleted_through");
           long position = rs.getLong("position");
           if (rs.wasNull()) {
             continue;
           }
           rows++;
-          last = position;
-          ChangeEvent e = readEvent(t.topic, rs); // null: unreadable, logged, skipped
+          through = position;
+          ChangeEvent e = readEvent(topic, rs); // null: unreadable, logged, skipped
           if (e != null) {
             events.add(e);
           }
         }
       }
     }
-    t.lock.lock();
-    try {
-      if (t.retired) {
-        return 0;
-      }
-      if (trimmed > from) {
-        log.warn("PostgreSQL realtime bus: retention deleted rows of {} past this node's position {} (to {});"
-            + " ending its {} subscriptions so that they resume with a reset", t.topic, from, trimmed, t.members.size());
-        for (RealtimeFanout.Member m : List.copyOf(t.members.keySet())) {
-          m.end(CloseReason.FAILED);
-        }
-        return 0;
-      }
-      for (ChangeEvent e : events) {
-        dispatch(t, e);
-      }
-      t.read = Math.max(t.read, last);
-    } finally {
-      t.lock.unlock();
-    }
-    return rows;
-  }
-
-  /** Hands one event to the topic's subscribers, unless it was dispatched already. Lock held. */
-  private static void dispatch(TopicReader t, ChangeEvent event) {
-    long position = event.position();
-    if (position <= t.read) {
-      return;
-    }
-    t.read = position;
-    for (Map.Entry<RealtimeFanout.Member, Long> s : List.copyOf(t.members.entrySet())) {
-      if (position > s.getValue()) {
-        s.getKey().offer(event);
-      }
-    }
+    return node.catchUp(topic, events, through, lost) ? rows : 0;
   }
 
   private void awaitBackoff(long delayNanos) {
@@ -872,10 +756,10 @@ public final class PostgresRealtimeBus implements RealtimeBus {
         }
         listener.join(pollMillis + 5_000);
       }
-      if (!reading.isEmpty()) {
+      if (!node.followed().isEmpty()) {
         try (Connection c = dataSource.getConnection()) {
           c.setAutoCommit(true);
-          catchUp(c, new ArrayList<>(reading.keySet()));
+          catchUp(c, node.followed());
         } catch (SQLException | RuntimeException e) {
           log.warn("PostgreSQL realtime bus could not deliver the rest on close: {}", e.toString());
         }
@@ -883,13 +767,12 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      fanout.close();
+      node.close();
     }
   }
 
   @Override
   public String toString() {
-    return "PostgresRealtimeBus[" + sql.outbox + ", topics read=" + reading.size() + ", subscriptions="
-        + fanout.subscriptionCount() + (closed.get() ? ", closed" : "") + "]";
+    return "PostgresRealtimeBus[" + sql.outbox + ", " + node + (closed.get() ? ", closed" : "") + "]";
   }
 }

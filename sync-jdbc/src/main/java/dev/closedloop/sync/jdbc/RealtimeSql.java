@@ -1,11 +1,7 @@
 package dev.closedloop.sync.jdbc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every SQL statement of the PostgreSQL realtime bus, with the names derived from the outbox
@@ -83,43 +79,7 @@ final class RealtimeSql {
 
   /** Returns the statements of the schema script with the names filled in. */
   List<String> schemaStatements() {
-    String script;
-    try (InputStream in = RealtimeSql.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("schema resource missing from the classpath: " + SCHEMA_RESOURCE);
-      }
-      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + SCHEMA_RESOURCE, e);
-    }
-    script = script.replace("${outbox}", outbox).replace("${topics}", topics).replace("${key_index}", keyIndex)
-        .replace("${publish}", publishFunction).replace("${trigger}", triggerFunction)
-        .replace("${channel}", channel);
-    List<String> statements = new ArrayList<>();
-    StringBuilder current = new StringBuilder();
-    boolean inBody = false;
-    for (String line : script.split("\n", -1)) {
-      String trimmed = line.strip();
-      if (!inBody && (trimmed.startsWith("--") || (trimmed.isEmpty() && current.length() == 0))) {
-        continue;
-      }
-      current.append(line).append('\n');
-      int dollars = 0;
-      for (int i = line.indexOf("$$"); i >= 0; i = line.indexOf("$$", i + 2)) {
-        dollars++;
-      }
-      if (dollars % 2 == 1) {
-        inBody = !inBody;
-      }
-      if (!inBody && trimmed.endsWith(";")) {
-        String sql = current.toString().strip();
-        statements.add(sql.substring(0, sql.length() - 1));
-        current.setLength(0);
-      }
-    }
-    if (!current.toString().isBlank()) {
-      throw new IllegalStateException("schema script does not end with ';': " + SCHEMA_RESOURCE);
-    }
-    return statements;
+    return SqlScript.statements(SCHEMA_RESOURCE, Map.of("outbox", outbox, "topics", topics, "key_index", keyIndex,
+        "publish", publishFunction, "trigger", triggerFunction, "channel", channel));
   }
 }

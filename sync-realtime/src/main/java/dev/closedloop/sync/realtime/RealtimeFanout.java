@@ -21,11 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local delivery half of a {@link RealtimeBus}, for bus implementations: subscriptions with
- * bounded queues, drained serially on a shared executor, with the isolation and overflow
- * semantics {@link RealtimeBus} promises. The {@link InProcessRealtimeBus} is built on it, and so
- * are the Redis and PostgreSQL buses, which read events from their server and hand them to the
- * members of this node.
+ * The local delivery of a {@link RealtimeBus}: subscriptions with bounded queues, drained
+ * serially on a shared executor, with the isolation and overflow semantics {@link RealtimeBus}
+ * promises. The {@link InProcessRealtimeBus} and {@link NodeFanout} (which the Redis and
+ * PostgreSQL buses use) are built on it.
  *
  * <p>A bus uses it in three steps:
  *
@@ -52,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is threadsafe.
  */
-public final class RealtimeFanout implements AutoCloseable {
+final class RealtimeFanout implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealtimeFanout.class);
   private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -234,7 +233,7 @@ public final class RealtimeFanout implements AutoCloseable {
    *
    * <p>This class is threadsafe.
    */
-  public static final class Member implements Subscription {
+  static final class Member implements Subscription {
     private final BusSubscription engine;
     private final AtomicBoolean started = new AtomicBoolean();
     final AtomicBoolean unregistered = new AtomicBoolean();

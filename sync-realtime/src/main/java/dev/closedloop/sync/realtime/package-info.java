@@ -5,7 +5,7 @@
  * ({@link dev.closedloop.sync.realtime.ChangeEventJson}), the multi-topic
  * {@link dev.closedloop.sync.realtime.Cursor}, the embedded
  * {@link dev.closedloop.sync.realtime.InProcessRealtimeBus}, and for bus implementations the local
- * delivery half {@link dev.closedloop.sync.realtime.RealtimeFanout} and
+ * delivery half {@link dev.closedloop.sync.realtime.NodeFanout} and
  * {@link dev.closedloop.sync.realtime.RealtimeBusUnavailableException}.
  *
  * <h2>Positions</h2>

@@ -70,12 +70,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code uri} is not a Redis URI
    */
   public RedisIdempotencyStoreBuilder uri(String uri) {
-    Objects.requireNonNull(uri, "uri cannot be null");
-    try {
-      this.uri = RedisURI.create(uri);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
-    }
+    this.uri = RedisSettings.uri(uri);
     return this;
   }
 
@@ -121,11 +116,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if it is empty or longer than 256 characters
    */
   public RedisIdempotencyStoreBuilder keyPrefix(String keyPrefix) {
-    Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
-    if (keyPrefix.isEmpty() || keyPrefix.length() > 256) {
-      throw new IllegalArgumentException("keyPrefix must have 1 to 256 characters: " + keyPrefix.length());
-    }
-    this.keyPrefix = keyPrefix;
+    this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
     return this;
   }
 
@@ -138,13 +129,7 @@ public final class RedisIdempotencyStoreBuilder {
    *     space or a character outside printable ASCII
    */
   public RedisIdempotencyStoreBuilder clientName(String clientName) {
-    Objects.requireNonNull(clientName, "clientName cannot be null");
-    if (clientName.isEmpty() || clientName.length() > 128
-        || !clientName.chars().allMatch(c -> c > ' ' && c < 127)) {
-      throw new IllegalArgumentException(
-          "clientName must be 1 to 128 printable ASCII characters without spaces: " + clientName);
-    }
-    this.clientName = clientName;
+    this.clientName = RedisSettings.clientName(clientName, 128);
     return this;
   }
 
@@ -156,11 +141,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if it is not positive or longer than 10 minutes
    */
   public RedisIdempotencyStoreBuilder commandTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new IllegalArgumentException("timeout must be positive and at most 10 minutes: " + timeout);
-    }
-    this.commandTimeout = timeout;
+    this.commandTimeout = RedisSettings.commandTimeout(timeout);
     return this;
   }
 

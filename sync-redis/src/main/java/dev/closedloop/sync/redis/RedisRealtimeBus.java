@@ -5,9 +5,9 @@ import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.ChangeType;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
-import dev.closedloop.sync.realtime.RealtimeFanout;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
@@ -27,21 +27,15 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.pubsub.api.sync.RedisPubSubCommands;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +85,7 @@ import org.slf4j.LoggerFactory;
  *
  * The stream is the truth; Pub/Sub is the fast path. Each bus subscribes (on its own Pub/Sub
  * connection) to the channels of the topics this node has subscribers for, and one reader thread
- * hands each event to this node's subscriptions through a {@link RealtimeFanout} (bounded queue
+ * hands each event to this node's subscriptions through a {@link NodeFanout} (bounded queue
  * per subscription, listeners isolated), remembering per topic the last position it dispatched
  * and skipping anything at or before it. Whenever a channel subscription is confirmed (the first
  * time, and again after Lettuce reconnected and resubscribed) the reader catches up from the
@@ -162,8 +156,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
   private final StatefulRedisConnection<String, String> readerConnection;
   private final RedisCommands<String, String> redis;
   private final RedisCommands<String, String> readerRedis;
-  private final RealtimeFanout fanout;
-  private final ConcurrentHashMap<String, TopicReader> reading = new ConcurrentHashMap<>();
+  private final NodeFanout node;
   private final StatefulRedisPubSubConnection<String, String> pubSubConnection;
   private final RedisPubSubCommands<String, String> pubSub;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -172,22 +165,6 @@ public final class RedisRealtimeBus implements RealtimeBus {
   // consecutive failed catch-ups, and the last backoff; reader thread only
   private int failures;
   private long previousDelay;
-
-  /** What this node reads of one topic, and its local subscribers. Guarded by {@link #lock}. */
-  private static final class TopicReader {
-    final String topic;
-    final ReentrantLock lock = new ReentrantLock();
-    /** The position of the last entry dispatched (or the start, before any). */
-    long read;
-    /** Subscribers, each with the position after which it hears live events. */
-    final LinkedHashMap<RealtimeFanout.Member, Long> members = new LinkedHashMap<>();
-    boolean retired;
-
-    TopicReader(String topic, long read) {
-      this.topic = topic;
-      this.read = read;
-    }
-  }
 
   RedisRealtimeBus(RedisRealtimeBusBuilder b, RedisClient client, @Nullable RedisClient ownedClient) {
     this.prefix = b.keyPrefix;
@@ -228,7 +205,27 @@ public final class RedisRealtimeBus implements RealtimeBus {
     this.redis = commandConnection.sync();
     this.readerRedis = readerConnection.sync();
     this.pubSub = pubSubConnection.sync();
-    this.fanout = RealtimeFanout.withOwnPool(b.subscriberQueueCapacity, b.deliveryThreads, this::unregister);
+    this.node = NodeFanout.create(new NodeFanout.Source() {
+      @Override
+      public Replay replay(String topic, long after) {
+        return RedisRealtimeBus.this.replay(topic, after);
+      }
+
+      @Override
+      public long head(String topic) {
+        return RedisRealtimeBus.this.head(topic);
+      }
+
+      @Override
+      public void follow(String topic, long position) {
+        listen(topic);
+      }
+
+      @Override
+      public void unfollow(String topic) {
+        pubSubConnection.async().unsubscribe(streamKey(topic));
+      }
+    }, b.subscriberQueueCapacity, b.deliveryThreads);
     this.reader = new Thread(this::readLoop, "closedloop-redis-bus-reader-" + UUID.randomUUID().toString().substring(0, 8));
     reader.setDaemon(true);
     reader.start();
@@ -379,76 +376,20 @@ public final class RedisRealtimeBus implements RealtimeBus {
   /**
    * {@inheritDoc}
    *
-   * @throws RealtimeBusUnavailableException if Redis cannot be reached to find the topics' heads
-   *     or to replay
+   * @throws RealtimeBusUnavailableException if Redis cannot be reached to find the topics' heads,
+   *     to replay or to subscribe to a channel
    */
   @Override
   public Subscription subscribe(Set<String> topics, Cursor after, RealtimeListener listener) {
     Objects.requireNonNull(topics, "topics cannot be null");
-    Objects.requireNonNull(after, "after cannot be null");
     Objects.requireNonNull(listener, "listener cannot be null");
     ensureOpen();
-    RealtimeFanout.Member member = fanout.open(topics, listener);
-    try {
-      Cursor start = Cursor.EMPTY;
-      Map<String, String> resets = new TreeMap<>();
-      List<ChangeEvent> replayed = new ArrayList<>();
-      for (String topic : new TreeSet<>(member.topics())) {
-        OptionalLong requested = after.position(topic);
-        long base;
-        boolean resumed = false;
-        if (requested.isPresent()) {
-          Replay r = replay(topic, requested.getAsLong());
-          base = r.head();
-          if (r.isGap()) {
-            resets.put(topic, Objects.requireNonNull(r.gapReason()));
-          } else {
-            replayed.addAll(r.events());
-            resumed = true;
-          }
-        } else {
-          base = head(topic);
-        }
-        while (true) {
-          TopicReader fresh = new TopicReader(topic, base);
-          TopicReader t = reading.putIfAbsent(topic, fresh);
-          if (t == null) {
-            t = fresh;
-            listen(topic);
-          }
-          t.lock.lock();
-          try {
-            if (t.retired) {
-              continue; // its last subscriber left meanwhile; make a new one
-            }
-            long floor = Math.max(base, t.read);
-            if (resumed && t.read > base) {
-              // the reader already dispatched (base, read]: this subscription replays them itself
-              for (ChangeEvent e : replay(topic, base).events()) {
-                if (e.position() <= t.read) {
-                  replayed.add(e);
-                }
-              }
-            }
-            t.members.put(member, floor);
-            start = start.with(topic, resumed ? requested.getAsLong() : floor);
-            break;
-          } finally {
-            t.lock.unlock();
-          }
-        }
-      }
-      member.start(start, resets, replayed);
-      return member;
-    } catch (RuntimeException e) {
-      member.end(CloseReason.FAILED);
-      throw e;
-    }
+    return node.subscribe(topics, after, listener);
   }
 
   /**
    * Subscribes to the topic's channel; once Redis confirms, the reader catches up from the
-   * stream after the position the topic was registered with.
+   * stream after the position the node follows it from.
    */
   private void listen(String topic) {
     try {
@@ -458,32 +399,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
     }
   }
 
-  /** A subscription ended: forget it, and stop reading a topic nobody here hears any more. */
-  private void unregister(RealtimeFanout.Member member) {
-    for (String topic : member.topics()) {
-      TopicReader t = reading.get(topic);
-      if (t == null) {
-        continue;
-      }
-      t.lock.lock();
-      try {
-        t.members.remove(member);
-        if (t.members.isEmpty() && !t.retired) {
-          t.retired = true;
-          reading.remove(topic, t);
-          if (!closed.get()) {
-            pubSubConnection.async().unsubscribe(streamKey(topic));
-          }
-        }
-      } finally {
-        t.lock.unlock();
-      }
-    }
-  }
-
   @Override
   public int subscriptionCount() {
-    return fanout.subscriptionCount();
+    return node.subscriptionCount();
   }
 
   // ---- the reader ---------------------------------------------------------------------------
@@ -521,10 +439,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
       }
       try {
         if (item instanceof Live live) {
-          TopicReader t = reading.get(live.topic());
           int newline = live.message().indexOf('\n');
-          if (t != null && newline > 0) {
-            dispatch(t, live.message().substring(0, newline), live.message().substring(newline + 1));
+          if (newline > 0) {
+            dispatch(live.topic(), live.message().substring(0, newline), live.message().substring(newline + 1));
           }
         } else if (item instanceof CatchUp c) {
           catchUp(c);
@@ -535,16 +452,17 @@ public final class RedisRealtimeBus implements RealtimeBus {
     }
   }
 
-  /** Reads the stream after the reader's position and dispatches it; on failure, tries again later. */
+  /** Reads the stream after the node's position and dispatches it; on failure, tries again later. */
   private void catchUp(CatchUp c) {
-    TopicReader t = reading.get(c.topic());
-    if (t == null || closed.get()) {
+    OptionalLong from = node.position(c.topic());
+    if (from.isEmpty() || closed.get()) {
       return;
     }
+    String topic = c.topic();
     List<Object> answer;
     try {
       answer = REPLAY.run(readerRedis, ScriptOutputType.MULTI,
-          new String[] {streamKey(t.topic), metaKey(t.topic)}, StreamEntries.id(t.read));
+          new String[] {streamKey(topic), metaKey(topic)}, StreamEntries.id(from.getAsLong()));
       failures = 0;
       previousDelay = 0;
     } catch (RedisException e) {
@@ -553,56 +471,42 @@ public final class RedisRealtimeBus implements RealtimeBus {
           ? reconnectPolicy.initialDelay().toNanos() : previousDelay, reconnectPolicy.random().nextDouble());
       previousDelay = delay;
       log.warn("Redis realtime bus could not catch up {} ({} failures in a row); again in {} ms: {}",
-          streamKey(t.topic), failures, TimeUnit.NANOSECONDS.toMillis(delay), e.toString());
+          streamKey(topic), failures, TimeUnit.NANOSECONDS.toMillis(delay), e.toString());
       scheduler.schedule(() -> queue.add(c), delay);
       return;
     }
-    long trimmed = StreamEntries.position((String) answer.get(1));
-    t.lock.lock();
-    try {
-      if (t.retired) {
-        return;
+    List<ChangeEvent> events = new ArrayList<>();
+    long through = from.getAsLong();
+    for (Object entry : (List<?>) answer.get(2)) {
+      List<?> e = (List<?>) entry;
+      String id = (String) e.get(0);
+      through = StreamEntries.position(id);
+      ChangeEvent event = decodeOrSkip(topic, id, payloadOf((List<?>) e.get(1)));
+      if (event != null) {
+        events.add(event);
       }
-      if (trimmed > t.read) {
-        log.warn("Redis realtime bus: {} was trimmed past this node's position {} (to {}); ending its {}"
-            + " subscriptions so that they resume with a reset", streamKey(t.topic), t.read, trimmed, t.members.size());
-        for (RealtimeFanout.Member m : List.copyOf(t.members.keySet())) {
-          m.end(CloseReason.FAILED);
-        }
-        return;
-      }
-      for (Object entry : (List<?>) answer.get(2)) {
-        List<?> e = (List<?>) entry;
-        dispatch(t, (String) e.get(0), payloadOf((List<?>) e.get(1)));
-      }
-    } finally {
-      t.lock.unlock();
+    }
+    node.catchUp(topic, events, through, StreamEntries.position((String) answer.get(1)));
+  }
+
+  /** Hands one live entry to the node, unless it is not followed or was dispatched already. */
+  private void dispatch(String topic, String id, String payload) {
+    OptionalLong at = node.position(topic);
+    if (at.isEmpty() || StreamEntries.position(id) <= at.getAsLong()) {
+      return; // cheap skip before decoding
+    }
+    ChangeEvent event = decodeOrSkip(topic, id, payload);
+    if (event != null) {
+      node.dispatch(event);
     }
   }
 
-  /** Hands one entry to the topic's subscribers, unless it was dispatched already. */
-  private void dispatch(TopicReader t, String id, String payload) {
-    t.lock.lock();
+  private @Nullable ChangeEvent decodeOrSkip(String topic, String id, String payload) {
     try {
-      long position = StreamEntries.position(id);
-      if (t.retired || position <= t.read) {
-        return;
-      }
-      t.read = position;
-      ChangeEvent event;
-      try {
-        event = StreamEntries.event(t.topic, id, payload);
-      } catch (IllegalArgumentException bad) {
-        log.error("Redis realtime bus skips an entry it cannot read in {}: {}", streamKey(t.topic), bad.getMessage());
-        return;
-      }
-      for (Map.Entry<RealtimeFanout.Member, Long> s : List.copyOf(t.members.entrySet())) {
-        if (position > s.getValue()) {
-          s.getKey().offer(event);
-        }
-      }
-    } finally {
-      t.lock.unlock();
+      return StreamEntries.event(topic, id, payload);
+    } catch (IllegalArgumentException bad) {
+      log.error("Redis realtime bus skips an entry it cannot read in {}: {}", streamKey(topic), bad.getMessage());
+      return null;
     }
   }
 
@@ -635,7 +539,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      fanout.close();
+      node.close();
       pubSubConnection.close();
       readerConnection.close();
       commandConnection.close();
@@ -647,22 +551,32 @@ public final class RedisRealtimeBus implements RealtimeBus {
 
   /** Delivers what was published before the close and not dispatched yet. */
   private void catchUpOnClose() {
-    for (TopicReader t : reading.values()) {
+    for (String topic : node.followed()) {
+      OptionalLong from = node.position(topic);
+      if (from.isEmpty()) {
+        continue;
+      }
       try {
-        List<StreamMessage<String, String>> rest = redis.xrange(streamKey(t.topic), Range.from(
-            Range.Boundary.excluding(StreamEntries.id(t.read)), Range.Boundary.unbounded()));
+        List<StreamMessage<String, String>> rest = redis.xrange(streamKey(topic), Range.from(
+            Range.Boundary.excluding(StreamEntries.id(from.getAsLong())), Range.Boundary.unbounded()));
+        List<ChangeEvent> events = new ArrayList<>();
+        long through = from.getAsLong();
         for (StreamMessage<String, String> m : rest) {
-          dispatch(t, m.getId(), String.valueOf(m.getBody().get(FIELD)));
+          through = StreamEntries.position(m.getId());
+          ChangeEvent e = decodeOrSkip(topic, m.getId(), String.valueOf(m.getBody().get(FIELD)));
+          if (e != null) {
+            events.add(e);
+          }
         }
+        node.catchUp(topic, events, through, 0);
       } catch (RuntimeException e) {
-        log.warn("Redis realtime bus could not deliver the rest of {} on close: {}", streamKey(t.topic), e.toString());
+        log.warn("Redis realtime bus could not deliver the rest of {} on close: {}", streamKey(topic), e.toString());
       }
     }
   }
 
   @Override
   public String toString() {
-    return "RedisRealtimeBus[prefix=" + prefix + ", topics read=" + reading.size() + ", subscriptions="
-        + fanout.subscriptionCount() + (closed.get() ? ", closed" : "") + "]";
+    return "RedisRealtimeBus[prefix=" + prefix + ", " + node + (closed.get() ? ", closed" : "") + "]";
   }
 }

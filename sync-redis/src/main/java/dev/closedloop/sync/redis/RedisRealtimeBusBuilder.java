@@ -54,12 +54,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code uri} is not a Redis URI
    */
   public RedisRealtimeBusBuilder uri(String uri) {
-    Objects.requireNonNull(uri, "uri cannot be null");
-    try {
-      this.uri = RedisURI.create(uri);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
-    }
+    this.uri = RedisSettings.uri(uri);
     return this;
   }
 
@@ -82,11 +77,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if it is empty or longer than 256 characters
    */
   public RedisRealtimeBusBuilder keyPrefix(String keyPrefix) {
-    Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
-    if (keyPrefix.isEmpty() || keyPrefix.length() > 256) {
-      throw new IllegalArgumentException("keyPrefix must have 1 to 256 characters: " + keyPrefix.length());
-    }
-    this.keyPrefix = keyPrefix;
+    this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
     return this;
   }
 
@@ -99,13 +90,7 @@ public final class RedisRealtimeBusBuilder {
    *     or a character outside printable ASCII
    */
   public RedisRealtimeBusBuilder clientName(String clientName) {
-    Objects.requireNonNull(clientName, "clientName cannot be null");
-    if (clientName.isEmpty() || clientName.length() > 120
-        || !clientName.chars().allMatch(c -> c > ' ' && c < 127)) {
-      throw new IllegalArgumentException(
-          "clientName must be 1 to 120 printable ASCII characters without spaces: " + clientName);
-    }
-    this.clientName = clientName;
+    this.clientName = RedisSettings.clientName(clientName, 120);
     return this;
   }
 
@@ -116,11 +101,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if it is not positive or longer than 10 minutes
    */
   public RedisRealtimeBusBuilder commandTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new IllegalArgumentException("timeout must be positive and at most 10 minutes: " + timeout);
-    }
-    this.commandTimeout = timeout;
+    this.commandTimeout = RedisSettings.commandTimeout(timeout);
     return this;
   }
 
