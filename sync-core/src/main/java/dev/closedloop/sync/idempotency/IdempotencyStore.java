@@ -35,7 +35,9 @@ import java.util.Objects;
  *   <li><b>Errors.</b> Bad arguments throw {@link NullPointerException} or {@link
  *       IllegalArgumentException} before anything is read or written (see {@link
  *       #checkFingerprint}, {@link #checkToken}, {@link #checkDuration}). A store that cannot
- *       reach its storage throws an unchecked exception; callers must then run nothing.
+ *       reach its storage throws {@link IdempotencyStoreUnavailableException} (a subclass of it
+ *       naming the store); callers must then run nothing. A bounded store that is full throws
+ *       {@link IdempotencyStoreFullException}.
  * </ul>
  *
  * <p>Implementations must be threadsafe and must pass {@code IdempotencyStoreCompatibilityKit}
@@ -62,6 +64,7 @@ public interface IdempotencyStore {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the fingerprint or the lease is invalid
    * @throws IdempotencyStoreFullException if a bounded store is full of claims in progress
+   * @throws IdempotencyStoreUnavailableException if the store cannot reach its storage
    */
   ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease);
 
@@ -73,6 +76,7 @@ public interface IdempotencyStore {
    *     the caller is not (or no longer) the owner, and then nothing changed
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the token or the retention is invalid
+   * @throws IdempotencyStoreUnavailableException if the store cannot reach its storage
    */
   boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention);
 
@@ -84,6 +88,7 @@ public interface IdempotencyStore {
    *     caller is not (or no longer) the owner, and then nothing changed
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the token is invalid
+   * @throws IdempotencyStoreUnavailableException if the store cannot reach its storage
    */
   boolean release(IdempotencyKey key, String token);
 

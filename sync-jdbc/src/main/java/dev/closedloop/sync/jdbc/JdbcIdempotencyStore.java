@@ -4,6 +4,7 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Scheduler;
@@ -98,7 +99,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
   private final int reaperBatchSize;
   private final @Nullable Scheduler reaperScheduler;
   private final Duration reaperInterval;
-  private final OwnerTokens tokens = new OwnerTokens();
+  private final OwnerTokens tokens = OwnerTokens.create();
   private final AtomicReference<@Nullable Cancellable> nextReap = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -198,15 +199,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
       return MISMATCH;
     }
     if ("completed".equals(row.getString("state"))) {
-      int status = row.getInt("status");
-      if (!row.getBoolean("replayable")) {
-        return new ClaimResult.Completed(StoredResponse.notReplayable(status));
+      byte[] response = row.getBytes("response");
+      if (response == null) {
+        throw new SQLException("completed entry has no response");
       }
-      byte[] headers = row.getBytes("headers");
-      byte[] body = row.getBytes("body");
       try {
-        Map<String, List<String>> h = HeaderCodec.decode(headers == null ? new byte[0] : headers);
-        return new ClaimResult.Completed(StoredResponse.of(status, h, body == null ? new byte[0] : body));
+        return new ClaimResult.Completed(StoredResponse.decode(response));
       } catch (IllegalArgumentException e) {
         throw new SQLException("stored response cannot be read: " + e.getMessage(), e);
       }
@@ -236,12 +234,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     return withConnection("complete", key, c -> {
       try (PreparedStatement update = c.prepareStatement(sql.complete)) {
         update.setInt(1, kept.status());
-        update.setBoolean(2, kept.isReplayable());
-        update.setBytes(3, HeaderCodec.encode(kept.headers()));
-        update.setBytes(4, kept.body());
-        update.setLong(5, retentionMillis);
-        update.setBytes(6, hash);
-        update.setString(7, token);
+        update.setBytes(2, kept.encode());
+        update.setLong(3, retentionMillis);
+        update.setBytes(4, hash);
+        update.setString(5, token);
         return update.executeUpdate() == 1;
       }
     });

@@ -1,6 +1,6 @@
 package dev.closedloop.sync.jdbc;
 
-import dev.closedloop.sync.SyncException;
+import dev.closedloop.sync.idempotency.IdempotencyStoreUnavailableException;
 import java.sql.SQLException;
 import org.jspecify.annotations.Nullable;
 
@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>This class is immutable and threadsafe.
  */
-public final class JdbcStoreException extends SyncException {
+public final class JdbcStoreException extends IdempotencyStoreUnavailableException {
   private static final long serialVersionUID = 1L;
 
   private final @Nullable String sqlState;

@@ -6,11 +6,14 @@
  *       nodes, one table, database time only, a batched reaper.
  *   <li>{@link dev.closedloop.sync.jdbc.JdbcStoreException}: the database could not be reached or
  *       refused a statement; the caller must run nothing.
+ *   <li>{@link dev.closedloop.sync.jdbc.PostgresRealtimeBus}: the realtime bus of many nodes on
+ *       PostgreSQL: an outbox table is the truth, {@code NOTIFY} the doorbell, and a trigger helper
+ *       turns a table's row changes into events. It needs the PostgreSQL driver at runtime.
  * </ul>
  *
  * <p>The application gives a {@link javax.sql.DataSource} (a pool such as HikariCP) and keeps
- * owning it. Every store passes {@code IdempotencyStoreCompatibilityKit} from {@code sync-testkit}
- * against a real server.
+ * owning it. The store passes {@code IdempotencyStoreCompatibilityKit} and the bus {@code
+ * RealtimeBusCompatibilityKit} from {@code sync-testkit} against a real server.
  */
 @NullMarked
 package dev.closedloop.sync.jdbc;

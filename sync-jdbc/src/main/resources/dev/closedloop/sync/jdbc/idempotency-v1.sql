@@ -18,11 +18,10 @@ CREATE TABLE IF NOT EXISTS ${table} (
   -- when the row is dead (free to claim, and to reap): the lease under RE_EXECUTE, the
   -- abandoned-claim retention under CONFLICT_UNTIL_EXPIRY, the retention once completed
   expires_at        timestamptz NOT NULL,
-  -- the response, once completed; headers in the binary form HeaderCodec documents
+  -- once completed: the HTTP status (for operators' queries) and the whole response in the
+  -- versioned binary form of StoredResponse.encode() (sync-core)
   status            integer,
-  replayable        boolean,
-  headers           bytea,
-  body              bytea,
+  response          bytea,
   created_at        timestamptz NOT NULL DEFAULT now()
 );
 

@@ -149,7 +149,7 @@ class JdbcIdempotencyStoreTest {
     kill("a");
     String second = claimed(store, "a");
     assertThat(second).isNotEqualTo(first);
-    assertThat(count("state = 'in_progress' AND body IS NULL AND status IS NULL")).isOne();
+    assertThat(count("state = 'in_progress' AND response IS NULL AND status IS NULL")).isOne();
   }
 
   @Test

@@ -25,11 +25,23 @@ import org.slf4j.LoggerFactory;
  * decrements the bus's subscription count, and the drain delivers {@code onClosed} once.
  */
 final class BusSubscription implements Subscription, Runnable {
-  private static final Logger log = LoggerFactory.getLogger(InProcessRealtimeBus.class);
+  private static final Logger log = LoggerFactory.getLogger(RealtimeFanout.class);
   private static final int BATCH = 64;
 
+  /** What a subscription tells the fan-out that made it. */
+  interface Owner {
+    /** The subscription ended (its reason was set); called once. */
+    void subscriptionEnded();
+
+    /** The subscription should hear no more events; may be called more than once. */
+    void unregister(BusSubscription s);
+
+    /** The subscription delivered its {@code onClosed}; called once. */
+    void drainFinished(BusSubscription s);
+  }
+
   private final long id;
-  private final InProcessRealtimeBus bus;
+  private final Owner bus;
   private final Set<String> topics;
   private final RealtimeListener listener;
   private final int capacity;
@@ -51,7 +63,7 @@ final class BusSubscription implements Subscription, Runnable {
   record Reset(String topic, long head, String reason) {}
 
   BusSubscription(
-      long id, InProcessRealtimeBus bus, Set<String> topics, RealtimeListener listener, int capacity, Executor executor) {
+      long id, Owner bus, Set<String> topics, RealtimeListener listener, int capacity, Executor executor) {
     this.id = id;
     this.bus = bus;
     this.topics = topics;
@@ -109,6 +121,11 @@ final class BusSubscription implements Subscription, Runnable {
     if (closeWith(CloseReason.UNSUBSCRIBED)) {
       bus.unregister(this);
     }
+  }
+
+  /** Unregisters at once, for an end that drops what is queued. */
+  void unregisterNow() {
+    bus.unregister(this);
   }
 
   // ---- the drain ----------------------------------------------------------------------------

@@ -7,26 +7,22 @@ import dev.closedloop.sync.time.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The embedded {@link RealtimeBus}: fan-out inside one JVM, with a bounded replay log and a
@@ -59,33 +55,26 @@ import org.slf4j.LoggerFactory;
  * <p>This class is threadsafe.
  */
 public final class InProcessRealtimeBus implements RealtimeBus {
-  private static final Logger log = LoggerFactory.getLogger(InProcessRealtimeBus.class);
-
   /** The bounds of each topic. */
   record Limits(int maxEvents, long maxBytes, long maxAgeNanos, int maxLatestPerTopic) {}
 
   private final Limits limits;
-  private final int queueCapacity;
-  private final Executor executor;
-  private final @Nullable ExecutorService ownedExecutor;
+  private final RealtimeFanout fanout;
   private final Clock clock;
   private final Ticker ticker;
   private final Scheduler scheduler;
 
   private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Watcher> watchers = new ConcurrentLinkedQueue<>();
-  private final Set<BusSubscription> all = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger open = new AtomicInteger();
-  private final AtomicInteger undrained = new AtomicInteger();
-  private final AtomicLong ids = new AtomicLong();
   private final AtomicLong published = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  InProcessRealtimeBus(InProcessRealtimeBusBuilder b, Limits limits, @Nullable ExecutorService owned, Executor executor) {
+  InProcessRealtimeBus(InProcessRealtimeBusBuilder b, Limits limits) {
     this.limits = limits;
-    this.queueCapacity = b.queueCapacity;
-    this.ownedExecutor = owned;
-    this.executor = executor;
+    Executor given = b.deliveryExecutor;
+    this.fanout = given == null
+        ? RealtimeFanout.withOwnPool(b.queueCapacity, b.deliveryThreads, this::unregister)
+        : RealtimeFanout.withExecutor(b.queueCapacity, given, this::unregister);
     this.clock = b.clock;
     this.ticker = b.ticker;
     this.scheduler = b.scheduler;
@@ -121,7 +110,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       ensureOpen(); // a close that raced us has already ended the subscriptions
       event = ChangeEvent.of(draft, t.nextPosition(), Instant.ofEpochMilli(clock.millis()));
       t.append(event, ticker.read(), limits);
-      for (BusSubscription s : t.subscribers) {
+      for (RealtimeFanout.Member s : t.subscribers) {
         s.offer(event);
       }
     } finally {
@@ -145,15 +134,10 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       sorted.add(Topics.requireValid(name));
     }
     ensureOpen();
-    BusSubscription sub =
-        new BusSubscription(ids.incrementAndGet(), this, Set.copyOf(sorted), listener, queueCapacity, executor);
-    open.incrementAndGet();
-    undrained.incrementAndGet();
-    all.add(sub);
+    RealtimeFanout.Member sub = fanout.open(sorted, listener);
     Cursor start = Cursor.EMPTY;
-    List<BusSubscription.Reset> resets = new ArrayList<>();
+    Map<String, String> resets = new TreeMap<>();
     List<ChangeEvent> replayed = new ArrayList<>();
-    Set<String> resetTopics = new LinkedHashSet<>();
     long now = ticker.read();
     for (String name : sorted) {
       TopicState t = topic(name);
@@ -165,8 +149,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
           t.trim(now, limits);
           Replay r = t.replayLocked(requested.getAsLong());
           if (r.isGap()) {
-            resets.add(new BusSubscription.Reset(name, r.head(), Objects.requireNonNull(r.gapReason())));
-            resetTopics.add(name);
+            resets.put(name, Objects.requireNonNull(r.gapReason()));
           } else {
             from = requested.getAsLong();
             replayed.addAll(r.events());
@@ -178,10 +161,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
         t.lock.unlock();
       }
     }
-    sub.start(start, resets, replayed, resetTopics);
-    if (closed.get()) {
-      sub.closeWith(CloseReason.BUS_CLOSED); // a close raced this subscribe
-    }
+    sub.start(start, resets, replayed);
     return sub;
   }
 
@@ -237,7 +217,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
 
   @Override
   public int subscriptionCount() {
-    return open.get();
+    return fanout.subscriptionCount();
   }
 
   /** Returns the number of events published since the bus was created. */
@@ -329,13 +309,10 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       t.lock.lock();
       t.lock.unlock();
     }
-    for (BusSubscription s : all) {
-      s.closeWith(CloseReason.BUS_CLOSED);
-    }
+    fanout.close();
     for (Watcher w : watchers) {
       w.future.completeExceptionally(new IllegalStateException("realtime bus is closed"));
     }
-    maybeShutdownExecutor();
   }
 
   /** Returns whether {@link #close()} was called. */
@@ -349,13 +326,8 @@ public final class InProcessRealtimeBus implements RealtimeBus {
     }
   }
 
-  // ---- called by subscriptions --------------------------------------------------------------
-
-  void subscriptionEnded() {
-    open.decrementAndGet();
-  }
-
-  void unregister(BusSubscription sub) {
+  /** A subscription ended: it hears no more events. Called by the fan-out. */
+  private void unregister(RealtimeFanout.Member sub) {
     for (String name : sub.topics()) {
       TopicState t = topics.get(name);
       if (t != null) {
@@ -369,23 +341,9 @@ public final class InProcessRealtimeBus implements RealtimeBus {
     }
   }
 
-  /** A subscription delivered its {@code onClosed}. */
-  void drainFinished(BusSubscription sub) {
-    all.remove(sub);
-    undrained.decrementAndGet();
-    maybeShutdownExecutor();
-  }
-
-  private void maybeShutdownExecutor() {
-    if (ownedExecutor != null && closed.get() && undrained.get() == 0) {
-      ownedExecutor.shutdown();
-      log.debug("Realtime bus closed; delivery threads stopping");
-    }
-  }
-
   @Override
   public String toString() {
-    return "InProcessRealtimeBus[topics=" + topics.size() + ", subscriptions=" + open.get()
+    return "InProcessRealtimeBus[topics=" + topics.size() + ", subscriptions=" + fanout.subscriptionCount()
         + (closed.get() ? ", closed" : "") + "]";
   }
 }

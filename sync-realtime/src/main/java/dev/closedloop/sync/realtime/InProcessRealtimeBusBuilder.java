@@ -6,11 +6,6 @@ import dev.closedloop.sync.time.Ticker;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -174,13 +169,7 @@ public final class InProcessRealtimeBusBuilder {
     InProcessRealtimeBus.Limits limits =
         new InProcessRealtimeBus.Limits(
             maxEventsPerTopic, maxBytesPerTopic, saturatedNanos(maxAge), maxLatestPerTopic);
-    ExecutorService owned = null;
-    Executor executor = deliveryExecutor;
-    if (executor == null) {
-      owned = newDeliveryPool(deliveryThreads);
-      executor = owned;
-    }
-    return new InProcessRealtimeBus(this, limits, owned, executor);
+    return new InProcessRealtimeBus(this, limits);
   }
 
   private static long saturatedNanos(Duration d) {
@@ -191,24 +180,4 @@ public final class InProcessRealtimeBusBuilder {
     }
   }
 
-  private static final AtomicInteger POOLS = new AtomicInteger();
-
-  private static ExecutorService newDeliveryPool(int threads) {
-    int pool = POOLS.incrementAndGet();
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor e =
-        new ThreadPoolExecutor(
-            threads,
-            threads,
-            10,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "closedloop-realtime-" + pool + "-delivery-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    e.allowCoreThreadTimeOut(true);
-    return e;
-  }
 }

@@ -19,7 +19,7 @@ final class TopicState {
   final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry> log = new ArrayDeque<>();
   private final LinkedHashMap<String, ChangeEvent> latest;
-  final LinkedHashSet<BusSubscription> subscribers = new LinkedHashSet<>();
+  final LinkedHashSet<RealtimeFanout.Member> subscribers = new LinkedHashSet<>();
   private long head;
   /** The position of the newest event evicted from the log; 0 if none was. */
   private long trimmedThrough;

@@ -3,8 +3,10 @@
  * implements (in-process here; Redis Streams and a PostgreSQL outbox in their modules), the
  * {@link dev.closedloop.sync.realtime.ChangeEvent} value with its JSON wire format
  * ({@link dev.closedloop.sync.realtime.ChangeEventJson}), the multi-topic
- * {@link dev.closedloop.sync.realtime.Cursor}, and the embedded
- * {@link dev.closedloop.sync.realtime.InProcessRealtimeBus}.
+ * {@link dev.closedloop.sync.realtime.Cursor}, the embedded
+ * {@link dev.closedloop.sync.realtime.InProcessRealtimeBus}, and for bus implementations the local
+ * delivery half {@link dev.closedloop.sync.realtime.NodeFanout} and
+ * {@link dev.closedloop.sync.realtime.RealtimeBusUnavailableException}.
  *
  * <h2>Positions</h2>
  *
@@ -12,8 +14,8 @@
  * within the topic, not necessarily dense; {@code 0} means "before the first event". Positions of
  * different topics are unrelated. Longs were chosen over opaque strings because every planned
  * backend maps onto them without loss and plain {@code <} then orders them everywhere (servlet,
- * client, kit): the in-process bus counts 1, 2, 3…; a PostgreSQL outbox uses its
- * {@code bigserial} id; a Redis stream id {@code ms-seq} maps to {@code (ms << 20) | seq} (a
+ * client, kit): the in-process bus and the PostgreSQL outbox count 1, 2, 3… per topic (the
+ * outbox hands them out in commit order); a Redis stream id {@code ms-seq} maps to {@code (ms << 20) | seq} (a
  * stream gets at most 2<sup>20</sup> entries in one millisecond, and 43 bits of milliseconds last
  * until the year 2248).
  */

@@ -26,6 +26,12 @@ final class LuaScript {
 
   <T> T run(RedisScriptingCommands<byte[], byte[]> redis, ScriptOutputType type, byte[] key, byte[]... args) {
     byte[][] keys = {key};
+    return run(redis, type, keys, args);
+  }
+
+  /** Runs the script on {@code keys} with {@code args}, with any codec. */
+  @SafeVarargs
+  final <K, V, T> T run(RedisScriptingCommands<K, V> redis, ScriptOutputType type, K[] keys, V... args) {
     try {
       return redis.evalsha(sha, type, keys, args);
     } catch (RedisNoScriptException e) {

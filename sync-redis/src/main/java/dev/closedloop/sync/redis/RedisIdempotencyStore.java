@@ -4,12 +4,15 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.api.sync.RedisStringCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -32,23 +35,37 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Layout</h2>
  *
- * Each entry is one hash at {@code <keyPrefix><IdempotencyKey.storageKey()>} with the fields
- * {@code s} (state: {@code p} in progress, {@code c} completed), {@code f} (fingerprint), {@code t}
- * (owner token), {@code l} (lease end, Redis server milliseconds) and, once completed, {@code r}
- * (the response in the binary form {@code ResponseCodec} documents). Every entry has a TTL: the
- * lease under {@link ExpiredLeasePolicy#RE_EXECUTE}, the longer of lease and abandoned-claim
- * retention under {@link ExpiredLeasePolicy#CONFLICT_UNTIL_EXPIRY}, the retention once
- * completed. Redis removes dead entries itself; nothing needs sweeping.
+ * Each entry is one string at {@code <keyPrefix><IdempotencyKey.storageKey()>}, binary-safe,
+ * version 2 of the layout (version 1 was a hash):
+ *
+ * <pre>
+ * &lt;state&gt;:&lt;lease ms&gt;:&lt;ttl ms&gt;:&lt;token bytes&gt;:&lt;fingerprint bytes&gt;:&lt;token&gt;&lt;fingerprint&gt;[&lt;response&gt;]
+ *
+ * state        p (in progress) or c (completed)
+ * lease ms     the lease the claim was given
+ * ttl ms       the key's TTL when it was claimed
+ * ... bytes    the UTF-8 lengths of token and fingerprint, in decimal
+ * response     completed entries only: StoredResponse.encode(), to the end
+ * </pre>
+ *
+ * The lease end is not stored as a time: it is the claim's server time plus the lease, which is
+ * {@code PTTL - (ttl - lease)} from now, so every lease is measured on Redis's clock. Every entry
+ * has a TTL: the lease under {@link ExpiredLeasePolicy#RE_EXECUTE}, the longer of lease and
+ * abandoned-claim retention under {@link ExpiredLeasePolicy#CONFLICT_UNTIL_EXPIRY}, the retention
+ * once completed. Redis removes dead entries itself; nothing needs sweeping.
  *
  * <h2>Operations</h2>
  *
- * Claim, complete and release are each one Lua script, so each is atomic and one round trip
- * ({@code EVALSHA}, falling back to {@code EVAL} once when the server does not know the script).
- * Lease ends are computed from {@code redis.call('TIME')} inside the scripts and retention is a
- * {@code PEXPIRE}: all expiry runs on the server's clock, never a node's. Complete and release
- * compare the owner token first and change nothing for anyone else. Owner tokens are made by the
- * store (128 random bits per store, then a sequence number) and sent with the claim, so a claim
- * that Lettuce resends after a reconnect finds its own token and answers {@link
+ * <b>Claim</b> is one round trip. On Redis 7 or later (detected when the store is built) it is
+ * the native {@code SET key entry NX PX ttl GET}: a fresh key is claimed by that one command,
+ * and an existing key comes back in the same reply, so a completed entry or a mismatch is
+ * answered from it; only a key in progress under another owner takes a second round trip, the
+ * claim script, which weighs the lease in server time. Before Redis 7 ({@code NX} with {@code
+ * GET} is refused there) every claim is the script. <b>Complete</b> and <b>release</b> are
+ * owner-checked scripts: they compare the token first and change nothing for anyone else.
+ * Scripts run by {@code EVALSHA}, falling back to {@code EVAL} once when the server does not
+ * know them. Owner tokens are made by the store ({@link OwnerTokens}) and sent with the claim,
+ * so a claim that Lettuce resends after a reconnect finds its own token and answers {@link
  * ClaimResult.Claimed} again instead of blocking its key.
  *
  * <h2>Redis Cluster</h2>
@@ -73,42 +90,52 @@ import org.jspecify.annotations.Nullable;
  * their commands.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore, AutoCloseable {
+  /** The pattern of an entry's header, in Lua: state, lease, ttl, token length, fingerprint length, then where the token starts. */
+  private static final String HEADER = "'^([pc]):(%d+):(%d+):(%d+):(%d+):()'";
+
   static final String CLAIM_LUA = String.join("\n",
-      "-- KEYS[1] entry; ARGV: fingerprint, token, lease ms, ttl ms of a new claim,",
+      "-- KEYS[1] entry; ARGV: the new entry, its ttl ms, token, fingerprint,",
       "-- '1' if an expired lease frees the key (re-execute)",
-      "local e = redis.call('HMGET', KEYS[1], 's', 'f', 't', 'l', 'r')",
-      "local time = redis.call('TIME')",
-      "local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)",
-      "if e[1] then",
-      "  local leaseEnd = tonumber(e[4]) or 0",
-      "  if not (e[1] == 'p' and ARGV[5] == '1' and now >= leaseEnd) then",
-      "    if e[1] == 'p' and e[3] == ARGV[2] then return {1} end",
-      "    if e[2] ~= ARGV[1] then return {4} end",
-      "    if e[1] == 'c' then return {3, e[5]} end",
-      "    local left = leaseEnd - now",
+      "local v = redis.call('GET', KEYS[1])",
+      "if v then",
+      "  local st, lease, ttl, tl, fl, at = string.match(v, " + HEADER + ")",
+      "  if not st then return redis.error_reply('ERR not an idempotency entry: ' .. KEYS[1]) end",
+      "  tl = tonumber(tl)",
+      "  fl = tonumber(fl)",
+      "  local left = 0",
+      "  if st == 'p' then",
+      "    if string.sub(v, at, at + tl - 1) == ARGV[3] then return {1} end",
+      "    left = redis.call('PTTL', KEYS[1]) - (tonumber(ttl) - tonumber(lease))",
+      "  end",
+      "  if not (st == 'p' and left <= 0 and ARGV[5] == '1') then",
+      "    if string.sub(v, at + tl, at + tl + fl - 1) ~= ARGV[4] then return {4} end",
+      "    if st == 'c' then return {3, string.sub(v, at + tl + fl)} end",
       "    if left <= 0 then left = redis.call('PTTL', KEYS[1]) end",
       "    if left < 1 then left = 1 end",
       "    return {2, left}",
       "  end",
-      "  redis.call('DEL', KEYS[1])",
       "end",
-      "redis.call('HSET', KEYS[1], 's', 'p', 'f', ARGV[1], 't', ARGV[2], 'l',",
-      "    string.format('%.0f', now + tonumber(ARGV[3])))",
-      "redis.call('PEXPIRE', KEYS[1], ARGV[4])",
+      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])",
       "return {1}");
 
   static final String COMPLETE_LUA = String.join("\n",
       "-- KEYS[1] entry; ARGV: token, encoded response, retention ms",
-      "local e = redis.call('HMGET', KEYS[1], 's', 't')",
-      "if e[1] ~= 'p' or e[2] ~= ARGV[1] then return 0 end",
-      "redis.call('HSET', KEYS[1], 's', 'c', 'r', ARGV[2])",
-      "redis.call('PEXPIRE', KEYS[1], ARGV[3])",
+      "local v = redis.call('GET', KEYS[1])",
+      "if not v then return 0 end",
+      "local st, lease, ttl, tl, fl, at = string.match(v, " + HEADER + ")",
+      "if st ~= 'p' then return 0 end",
+      "tl = tonumber(tl)",
+      "if string.sub(v, at, at + tl - 1) ~= ARGV[1] then return 0 end",
+      "redis.call('SET', KEYS[1], 'c' .. string.sub(v, 2, at + tl + tonumber(fl) - 1) .. ARGV[2], 'PX', ARGV[3])",
       "return 1");
 
   static final String RELEASE_LUA = String.join("\n",
       "-- KEYS[1] entry; ARGV: token",
-      "local e = redis.call('HMGET', KEYS[1], 's', 't')",
-      "if e[1] ~= 'p' or e[2] ~= ARGV[1] then return 0 end",
+      "local v = redis.call('GET', KEYS[1])",
+      "if not v then return 0 end",
+      "local st, lease, ttl, tl, fl, at = string.match(v, " + HEADER + ")",
+      "if st ~= 'p' then return 0 end",
+      "if string.sub(v, at, at + tonumber(tl) - 1) ~= ARGV[1] then return 0 end",
       "redis.call('DEL', KEYS[1])",
       "return 1");
 
@@ -120,6 +147,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   private static final ClaimResult MISMATCH = new ClaimResult.Mismatch();
 
   private final RedisScriptingCommands<byte[], byte[]> redis;
+  private final RedisStringCommands<byte[], byte[]> strings;
+  private final boolean nativeClaims;
   private final @Nullable StatefulConnection<byte[], byte[]> ownedConnection;
   private final @Nullable RedisClient ownedClient;
   private final String keyPrefix;
@@ -127,13 +156,16 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   private final ExpiredLeasePolicy policy;
   private final long abandonedRetentionMillis;
   private final long maxResponseBytes;
-  private final OwnerTokens tokens = new OwnerTokens();
+  private final OwnerTokens tokens = OwnerTokens.create();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  RedisIdempotencyStore(RedisScriptingCommands<byte[], byte[]> redis,
+  <C extends RedisScriptingCommands<byte[], byte[]> & RedisStringCommands<byte[], byte[]>> RedisIdempotencyStore(
+      C redis, boolean nativeClaims,
       @Nullable StatefulConnection<byte[], byte[]> ownedConnection, @Nullable RedisClient ownedClient,
       String keyPrefix, ExpiredLeasePolicy policy, Duration abandonedRetention, long maxResponseBytes) {
     this.redis = redis;
+    this.strings = redis;
+    this.nativeClaims = nativeClaims;
     this.ownedConnection = ownedConnection;
     this.ownedClient = ownedClient;
     this.keyPrefix = keyPrefix;
@@ -170,10 +202,33 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     checkOpen();
     boolean reExecute = policy == ExpiredLeasePolicy.RE_EXECUTE;
     long ttl = reExecute ? leaseMillis : Math.max(leaseMillis, abandonedRetentionMillis);
+    byte[] redisKey = redisKey(key);
+    byte[] tokenBytes = utf8(token);
+    byte[] fingerprintBytes = utf8(fingerprint);
+    byte[] entry = Entry.inProgress(leaseMillis, ttl, tokenBytes, fingerprintBytes);
+    if (nativeClaims) {
+      byte[] old;
+      try {
+        old = strings.setGet(redisKey, entry, SetArgs.Builder.nx().px(ttl));
+      } catch (RedisException e) {
+        throw failure("claim", key, e);
+      }
+      if (old == null) {
+        return new ClaimResult.Claimed(token);
+      }
+      Entry existing = Entry.parse(old);
+      if (existing != null && existing.completed()) {
+        return existing.fingerprintEquals(fingerprintBytes) ? completed(key, existing.response()) : MISMATCH;
+      }
+      if (existing != null && existing.tokenEquals(tokenBytes)) {
+        return new ClaimResult.Claimed(token); // our own claim, resent after a reconnect
+      }
+      // in progress under another owner: the script weighs its lease in server time
+    }
     List<Object> answer;
     try {
-      answer = CLAIM.run(redis, ScriptOutputType.MULTI, redisKey(key),
-          utf8(fingerprint), utf8(token), number(leaseMillis), number(ttl), reExecute ? ONE : ZERO);
+      answer = CLAIM.run(redis, ScriptOutputType.MULTI, redisKey,
+          entry, number(ttl), tokenBytes, fingerprintBytes, reExecute ? ONE : ZERO);
     } catch (RedisException e) {
       throw failure("claim", key, e);
     }
@@ -183,15 +238,24 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     } else if (code == 2) {
       return new ClaimResult.InProgress(Duration.ofMillis((Long) answer.get(1)));
     } else if (code == 3) {
-      try {
-        return new ClaimResult.Completed(ResponseCodec.decode((byte[]) answer.get(1)));
-      } catch (IllegalArgumentException e) {
-        throw new RedisStoreException("stored response at " + keyPrefix + key.storageKey()
-            + " cannot be read: " + e.getMessage(), e);
-      }
+      return completed(key, (byte[]) answer.get(1));
     } else {
       return MISMATCH;
     }
+  }
+
+  private ClaimResult completed(IdempotencyKey key, byte[] response) {
+    try {
+      return new ClaimResult.Completed(StoredResponse.decode(response));
+    } catch (IllegalArgumentException e) {
+      throw new RedisStoreException("stored response at " + keyPrefix + key.storageKey()
+          + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns whether claims of fresh keys are one {@code SET NX PX GET} (Redis 7 or later). */
+  public boolean nativeClaims() {
+    return nativeClaims;
   }
 
   /**
@@ -212,7 +276,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         : response;
     try {
       Long done = COMPLETE.run(redis, ScriptOutputType.INTEGER, redisKey(key),
-          utf8(token), ResponseCodec.encode(kept), number(retentionMillis));
+          utf8(token), kept.encode(), number(retentionMillis));
       return done == 1;
     } catch (RedisException e) {
       throw failure("complete", key, e);
@@ -269,7 +333,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       }
     } finally {
       if (ownedClient != null) {
-        ownedClient.shutdown();
+        ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
       }
     }
   }

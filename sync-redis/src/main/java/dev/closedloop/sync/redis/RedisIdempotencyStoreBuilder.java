@@ -9,6 +9,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
+import io.lettuce.core.api.sync.RedisServerCommands;
+import io.lettuce.core.api.sync.RedisStringCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +58,7 @@ public final class RedisIdempotencyStoreBuilder {
   private ExpiredLeasePolicy expiredLeasePolicy = ExpiredLeasePolicy.RE_EXECUTE;
   private Duration abandonedRetention = IdempotencyStore.DEFAULT_RETENTION;
   private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+  private boolean scriptClaimsOnly;
 
   RedisIdempotencyStoreBuilder() {}
 
@@ -67,12 +70,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code uri} is not a Redis URI
    */
   public RedisIdempotencyStoreBuilder uri(String uri) {
-    Objects.requireNonNull(uri, "uri cannot be null");
-    try {
-      this.uri = RedisURI.create(uri);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("uri is not a Redis URI: " + e.getMessage(), e);
-    }
+    this.uri = RedisSettings.uri(uri);
     return this;
   }
 
@@ -118,11 +116,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if it is empty or longer than 256 characters
    */
   public RedisIdempotencyStoreBuilder keyPrefix(String keyPrefix) {
-    Objects.requireNonNull(keyPrefix, "keyPrefix cannot be null");
-    if (keyPrefix.isEmpty() || keyPrefix.length() > 256) {
-      throw new IllegalArgumentException("keyPrefix must have 1 to 256 characters: " + keyPrefix.length());
-    }
-    this.keyPrefix = keyPrefix;
+    this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
     return this;
   }
 
@@ -135,13 +129,7 @@ public final class RedisIdempotencyStoreBuilder {
    *     space or a character outside printable ASCII
    */
   public RedisIdempotencyStoreBuilder clientName(String clientName) {
-    Objects.requireNonNull(clientName, "clientName cannot be null");
-    if (clientName.isEmpty() || clientName.length() > 128
-        || !clientName.chars().allMatch(c -> c > ' ' && c < 127)) {
-      throw new IllegalArgumentException(
-          "clientName must be 1 to 128 printable ASCII characters without spaces: " + clientName);
-    }
-    this.clientName = clientName;
+    this.clientName = RedisSettings.clientName(clientName, 128);
     return this;
   }
 
@@ -153,11 +141,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if it is not positive or longer than 10 minutes
    */
   public RedisIdempotencyStoreBuilder commandTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new IllegalArgumentException("timeout must be positive and at most 10 minutes: " + timeout);
-    }
-    this.commandTimeout = timeout;
+    this.commandTimeout = RedisSettings.commandTimeout(timeout);
     return this;
   }
 
@@ -254,10 +238,39 @@ public final class RedisIdempotencyStoreBuilder {
     }
   }
 
-  private RedisIdempotencyStore store(RedisScriptingCommands<byte[], byte[]> redis,
+  private <C extends RedisScriptingCommands<byte[], byte[]> & RedisStringCommands<byte[], byte[]>
+      & RedisServerCommands<byte[], byte[]>> RedisIdempotencyStore store(C redis,
       @Nullable StatefulConnection<byte[], byte[]> ownedConnection,
       @Nullable RedisClient ownedClient) {
-    return new RedisIdempotencyStore(redis, ownedConnection, ownedClient, keyPrefix, expiredLeasePolicy,
-        abandonedRetention, maxResponseBytes);
+    boolean nativeClaims = !scriptClaimsOnly && serverMajorVersion(redis) >= 7;
+    return new RedisIdempotencyStore(redis, nativeClaims, ownedConnection, ownedClient, keyPrefix,
+        expiredLeasePolicy, abandonedRetention, maxResponseBytes);
+  }
+
+  /** Returns the major version of the server, from {@code INFO server}; 0 if it cannot be read. */
+  private static int serverMajorVersion(RedisServerCommands<byte[], byte[]> redis) {
+    String info;
+    try {
+      info = redis.info("server");
+    } catch (RedisException e) {
+      return 0; // INFO refused (an ACL, say): claim by script, which every version runs
+    }
+    int at = info.indexOf("redis_version:");
+    if (at < 0) {
+      return 0;
+    }
+    int from = at + "redis_version:".length();
+    int dot = info.indexOf('.', from);
+    try {
+      return Integer.parseInt(info.substring(from, dot < 0 ? from : dot).trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Makes every claim run the script, as on Redis before 7: for tests and measurements. */
+  RedisIdempotencyStoreBuilder scriptClaimsOnly() {
+    this.scriptClaimsOnly = true;
+    return this;
   }
 }

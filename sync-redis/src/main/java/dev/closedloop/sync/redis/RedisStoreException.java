@@ -1,6 +1,6 @@
 package dev.closedloop.sync.redis;
 
-import dev.closedloop.sync.SyncException;
+import dev.closedloop.sync.idempotency.IdempotencyStoreUnavailableException;
 
 /**
  * Redis could not be reached, did not answer in time, or refused a command (a wrong key type, a
@@ -13,7 +13,7 @@ import dev.closedloop.sync.SyncException;
  *
  * <p>This class is immutable and threadsafe.
  */
-public final class RedisStoreException extends SyncException {
+public final class RedisStoreException extends IdempotencyStoreUnavailableException {
   private static final long serialVersionUID = 1L;
 
   /**

@@ -3,14 +3,16 @@
  *
  * <ul>
  *   <li>{@link dev.closedloop.sync.redis.RedisIdempotencyStore}: the idempotency store of many
- *       nodes. One round trip per claim, owner-checked completion and release, expiry by Redis
- *       TTLs in server time.
+ *       nodes. One round trip per claim (a native {@code SET NX PX GET} on Redis 7+),
+ *       owner-checked completion and release, expiry by Redis TTLs in server time.
  *   <li>{@link dev.closedloop.sync.redis.RedisStoreException}: Redis could not be reached or
  *       refused a command; the caller must run nothing.
+ *   <li>{@link dev.closedloop.sync.redis.RedisRealtimeBus}: the realtime bus of many nodes, on a
+ *       stream per topic (the replay log and the truth) with Pub/Sub as the live path.
  * </ul>
  *
- * <p>Every store passes {@code IdempotencyStoreCompatibilityKit} from {@code sync-testkit} against
- * a real server.
+ * <p>The store passes {@code IdempotencyStoreCompatibilityKit} and the bus {@code
+ * RealtimeBusCompatibilityKit} from {@code sync-testkit} against a real server.
  */
 @NullMarked
 package dev.closedloop.sync.redis;

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * set -n 200000 -c 8 -q}.
  *
  * <pre>
- * java -cp ... dev.closedloop.sync.redis.RedisClaimThroughput [threads=8] [seconds=10] [warmupSeconds=3] [pair|claim]
+ * java -cp ... dev.closedloop.sync.redis.RedisClaimThroughput [threads=8] [seconds=10] [warmupSeconds=3] [pair|claim] [native|script]
  * </pre>
  */
 public final class RedisClaimThroughput {
@@ -32,13 +32,18 @@ public final class RedisClaimThroughput {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     boolean complete = args.length <= 3 || !args[3].equals("claim");
+    boolean scriptOnly = args.length > 4 && args[4].equals("script");
     String url = System.getenv().getOrDefault("SYNC_REDIS_URL", RedisTestSupport.DEFAULT_URL);
     String prefix = RedisTestSupport.newPrefix();
     StoredResponse response = StoredResponse.of(201, Map.of("Content-Type", List.of("application/json")),
         "{\"id\":\"0123456789abcdef0123456789\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Ticker ticker = Ticker.system();
 
-    try (RedisIdempotencyStore store = RedisIdempotencyStore.builder().uri(url).keyPrefix(prefix).build()) {
+    RedisIdempotencyStoreBuilder builder = RedisIdempotencyStore.builder().uri(url).keyPrefix(prefix);
+    if (scriptOnly) {
+      builder.scriptClaimsOnly();
+    }
+    try (RedisIdempotencyStore store = builder.build()) {
       LongAdder done = new LongAdder();
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch go = new CountDownLatch(1);
@@ -76,8 +81,9 @@ public final class RedisClaimThroughput {
       for (Thread w : workers) {
         w.join();
       }
-      System.out.printf("redis store: %d threads, %.0f claims/s (%s), %d in %.1f s%n",
-          threads, count / elapsed, complete ? "claim+complete" : "claim only", count, elapsed);
+      System.out.printf("redis store: %d threads, %.0f claims/s (%s, %s), %d in %.1f s%n",
+          threads, count / elapsed, complete ? "claim+complete" : "claim only",
+          store.nativeClaims() ? "native SET NX PX GET" : "script", count, elapsed);
     } finally {
       RedisClient cleaner = RedisClient.create(url);
       try (StatefulRedisConnection<String, String> c = cleaner.connect()) {

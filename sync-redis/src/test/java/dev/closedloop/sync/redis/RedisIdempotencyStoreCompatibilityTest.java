@@ -13,6 +13,11 @@ import org.junit.jupiter.api.BeforeAll;
  * leases and retentions, and {@link #advanceTime} sleeps (the one place the kit allows it).
  */
 class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibilityKit {
+  /** Only whether fresh keys are claimed by the native command or by the script differs. */
+  boolean scriptClaimsOnly() {
+    return false;
+  }
+
   private static final Duration LEASE = Duration.ofMillis(400);
   private static final String PREFIX = RedisTestSupport.newPrefix();
   private static RedisClient client;
@@ -35,7 +40,11 @@ class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibili
 
   @Override
   protected IdempotencyStore newStore(StoreOptions options) {
-    return RedisIdempotencyStore.builder()
+    RedisIdempotencyStoreBuilder b = RedisIdempotencyStore.builder();
+    if (scriptClaimsOnly()) {
+      b.scriptClaimsOnly();
+    }
+    return b
         .client(client)
         .keyPrefix(PREFIX)
         .expiredLeasePolicy(options.expiredLeasePolicy())

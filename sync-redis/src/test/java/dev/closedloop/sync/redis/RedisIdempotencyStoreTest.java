@@ -63,30 +63,56 @@ class RedisIdempotencyStoreTest {
   }
 
   @Test
-  void claimIsOneHashUnderThePrefixThatExpiresWithTheLease() {
+  void claimIsOneStringUnderThePrefixThatExpiresWithTheLease() {
     String token = claimed(store, Duration.ofSeconds(30));
     assertThat(redisKey()).isEqualTo(prefix + "15:principal:aliceorder-1");
-    assertThat(admin.hgetall(redisKey())).containsOnlyKeys("s", "f", "t", "l")
-        .containsEntry("s", "p").containsEntry("f", "fp").containsEntry("t", token);
+    assertThat(admin.get(redisKey())).isEqualTo("p:30000:30000:" + token.length() + ":2:" + token + "fp");
     assertThat(admin.pttl(redisKey())).isBetween(25_000L, 30_000L);
-    long leaseEnd = Long.parseLong(admin.hget(redisKey(), "l"));
-    List<String> time = admin.time();
-    long serverNow = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
-    assertThat(leaseEnd - serverNow).as("lease end in server time").isBetween(25_000L, 30_000L);
   }
 
   @Test
-  void completionStoresTheResponseInOneFieldAndExpiresWithTheRetention() {
+  void onRedis7AFreshKeyIsClaimedByOneNativeSetCommand() {
+    String name = "cls-native-" + UUID.randomUUID().toString().substring(0, 8);
+    try (RedisIdempotencyStore named = RedisIdempotencyStore.builder().uri(RedisTestSupport.url())
+        .keyPrefix(prefix).clientName(name).build()) {
+      assertThat(named.nativeClaims()).isTrue();
+      claimed(named, Duration.ofSeconds(30));
+      String line = java.util.Arrays.stream(admin.clientList().split("\n"))
+          .filter(l -> l.contains(" name=" + name + " ")).findFirst().orElseThrow();
+      assertThat(line).contains(" cmd=set ");
+    }
+  }
+
+  @Test
+  void scriptAndNativeClaimsReadEachOthersEntries() {
+    try (RedisIdempotencyStore scripted = RedisIdempotencyStore.builder().client(client).keyPrefix(prefix)
+        .scriptClaimsOnly().build()) {
+      assertThat(scripted.nativeClaims()).isFalse();
+      String token = claimed(scripted, Duration.ofSeconds(30));
+      assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.InProgress.class);
+      assertThat(store.claim(key, "other", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.Mismatch.class);
+      StoredResponse response = StoredResponse.of(200, Map.of(), new byte[] {1, 2});
+      assertThat(scripted.complete(key, token, response, Duration.ofMinutes(1))).isTrue();
+      assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isEqualTo(new ClaimResult.Completed(response));
+      assertThat(store.claim(key, "other", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.Mismatch.class);
+      assertThat(scripted.claim(key, "fp", Duration.ofSeconds(30))).isEqualTo(new ClaimResult.Completed(response));
+    }
+  }
+
+  @Test
+  void completionAppendsTheResponseToTheEntryAndExpiresWithTheRetention() {
     String token = claimed(store, Duration.ofSeconds(30));
     StoredResponse response = StoredResponse.of(201, Map.of("Location", List.of("/orders/7")),
         "{\"id\":7}".getBytes(StandardCharsets.UTF_8));
     assertThat(store.complete(key, token, response, Duration.ofHours(1))).isTrue();
 
-    assertThat(admin.hget(redisKey(), "s")).isEqualTo("c");
     assertThat(admin.pttl(redisKey())).isBetween(3_590_000L, 3_600_000L);
     try (StatefulRedisConnection<byte[], byte[]> raw = client.connect(ByteArrayCodec.INSTANCE)) {
-      byte[] stored = raw.sync().hget(redisKey().getBytes(StandardCharsets.UTF_8), new byte[] {'r'});
-      assertThat(ResponseCodec.decode(stored)).isEqualTo(response);
+      byte[] stored = raw.sync().get(redisKey().getBytes(StandardCharsets.UTF_8));
+      byte[] header = ("c:30000:30000:" + token.length() + ":2:" + token + "fp").getBytes(StandardCharsets.UTF_8);
+      assertThat(java.util.Arrays.copyOf(stored, header.length)).isEqualTo(header);
+      assertThat(StoredResponse.decode(java.util.Arrays.copyOfRange(stored, header.length, stored.length)))
+          .isEqualTo(response);
     }
   }
 
@@ -120,22 +146,32 @@ class RedisIdempotencyStoreTest {
     String sha = new LuaScript(RedisIdempotencyStore.CLAIM_LUA).sha();
     assertThat(admin.scriptExists(sha)).containsExactly(false);
     claimed(store, Duration.ofSeconds(30));
+    assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.InProgress.class);
     assertThat(admin.scriptExists(sha)).containsExactly(true);
   }
 
   @Test
   void keyHoldingAnotherTypeFailsWithAStoreExceptionAndIsLeftAlone() {
-    admin.set(redisKey(), "not a hash");
+    admin.hset(redisKey(), Map.of("s", "p"));
     assertThatThrownBy(() -> store.claim(key, "fp", Duration.ofSeconds(30)))
         .isInstanceOf(RedisStoreException.class)
         .hasMessageContaining("could not claim " + redisKey())
         .hasMessageContaining("WRONGTYPE");
-    assertThat(admin.get(redisKey())).isEqualTo("not a hash");
+    assertThat(admin.hgetall(redisKey())).isEqualTo(Map.of("s", "p"));
+  }
+
+  @Test
+  void foreignStringAtTheKeyFailsWithAStoreExceptionAndIsLeftAlone() {
+    admin.set(redisKey(), "not an entry");
+    assertThatThrownBy(() -> store.claim(key, "fp", Duration.ofSeconds(30)))
+        .isInstanceOf(RedisStoreException.class)
+        .hasMessageContaining("not an idempotency entry: " + redisKey());
+    assertThat(admin.get(redisKey())).isEqualTo("not an entry");
   }
 
   @Test
   void unreadableStoredResponseFailsWithAStoreExceptionNamingTheProblem() {
-    admin.hset(redisKey(), Map.of("s", "c", "f", "fp", "t", "x", "r", "\u0009garbage"));
+    admin.set(redisKey(), "c:1:1:1:2:xfp\u0009garbage");
     assertThatThrownBy(() -> store.claim(key, "fp", Duration.ofSeconds(30)))
         .isInstanceOf(RedisStoreException.class)
         .hasMessageContaining("cannot be read: unknown response format version 9");

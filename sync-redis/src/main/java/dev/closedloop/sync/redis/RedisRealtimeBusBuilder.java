@@ -1,0 +1,199 @@
+package dev.closedloop.sync.redis;
+
+import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
+import dev.closedloop.sync.retry.Jitter;
+import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.time.Scheduler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link RedisRealtimeBus}. Every setter validates at once; {@link #build()} copies
+ * the settings, so a builder can be reused.
+ *
+ * <p>This class is not threadsafe.
+ */
+public final class RedisRealtimeBusBuilder {
+  /** The default key prefix: streams are {@code cls:rt:<topic>}. */
+  public static final String DEFAULT_KEY_PREFIX = "cls:rt:";
+
+  /**
+   * The default name of the bus's connections ({@code CLIENT SETNAME}); the reader's ends in
+   * {@code -reader}, the Pub/Sub connection's in {@code -listener}.
+   */
+  public static final String DEFAULT_CLIENT_NAME = "closedloop-realtime";
+
+  static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+  @Nullable RedisURI uri;
+  @Nullable RedisClient client;
+  String keyPrefix = DEFAULT_KEY_PREFIX;
+  String clientName = DEFAULT_CLIENT_NAME;
+  Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+  int maxEventsPerTopic = 10_000;
+  int subscriberQueueCapacity = 4_096;
+  int deliveryThreads = 8;
+  RetryPolicy<?> reconnectPolicy = RetryPolicy.builder()
+      .initialDelay(Duration.ofMillis(100))
+      .maxDelay(Duration.ofSeconds(10))
+      .jitter(Jitter.full())
+      .noDeadline()
+      .build();
+  Scheduler scheduler = Scheduler.system();
+
+  RedisRealtimeBusBuilder() {}
+
+  /**
+   * Connects to the Redis at {@code uri}; the bus owns the client and its three connections.
+   *
+   * @throws NullPointerException if {@code uri} is null
+   * @throws IllegalArgumentException if {@code uri} is not a Redis URI
+   */
+  public RedisRealtimeBusBuilder uri(String uri) {
+    this.uri = RedisSettings.uri(uri);
+    return this;
+  }
+
+  /**
+   * Opens the bus's three connections on {@code client}, which must have a default URI; the bus
+   * closes its connections, never the client.
+   *
+   * @throws NullPointerException if {@code client} is null
+   */
+  public RedisRealtimeBusBuilder client(RedisClient client) {
+    this.client = Objects.requireNonNull(client, "client cannot be null");
+    return this;
+  }
+
+  /**
+   * Sets the prefix of every key the bus writes (default {@value #DEFAULT_KEY_PREFIX}). On Redis
+   * Cluster give it a hash tag, e.g. {@code {rt}:}, so that one {@code XREAD} can read every topic.
+   *
+   * @throws NullPointerException if {@code keyPrefix} is null
+   * @throws IllegalArgumentException if it is empty or longer than 256 characters
+   */
+  public RedisRealtimeBusBuilder keyPrefix(String keyPrefix) {
+    this.keyPrefix = RedisSettings.keyPrefix(keyPrefix);
+    return this;
+  }
+
+  /**
+   * Sets the name of the bus's connections (default {@value #DEFAULT_CLIENT_NAME}); the reader's
+   * connection is named with {@code -reader} appended, the Pub/Sub one with {@code -listener}.
+   *
+   * @throws NullPointerException if {@code clientName} is null
+   * @throws IllegalArgumentException if it is empty, longer than 120 characters or holds a space
+   *     or a character outside printable ASCII
+   */
+  public RedisRealtimeBusBuilder clientName(String clientName) {
+    this.clientName = RedisSettings.clientName(clientName, 120);
+    return this;
+  }
+
+  /**
+   * Sets how long a command waits for Redis before it fails (default 2 s).
+   *
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if it is not positive or longer than 10 minutes
+   */
+  public RedisRealtimeBusBuilder commandTimeout(Duration timeout) {
+    this.commandTimeout = RedisSettings.commandTimeout(timeout);
+    return this;
+  }
+
+  /**
+   * Sets how many events each topic's stream keeps for replay (default 10,000). The stream holds
+   * between this many and this many plus a tenth (trimmed in batches).
+   *
+   * @throws IllegalArgumentException if {@code max} is below 1 or above 100,000,000
+   */
+  public RedisRealtimeBusBuilder maxEventsPerTopic(int max) {
+    if (max < 1 || max > 100_000_000) {
+      throw new IllegalArgumentException("maxEventsPerTopic must be between 1 and 100000000: " + max);
+    }
+    this.maxEventsPerTopic = max;
+    return this;
+  }
+
+  /**
+   * Sets the bound of each subscription's queue of undelivered events (default 4,096); past it
+   * the subscription ends with {@code OVERFLOW}.
+   *
+   * @throws IllegalArgumentException if {@code capacity < 1}
+   */
+  public RedisRealtimeBusBuilder subscriberQueueCapacity(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("subscriberQueueCapacity must be at least 1: " + capacity);
+    }
+    this.subscriberQueueCapacity = capacity;
+    return this;
+  }
+
+  /**
+   * Sets the size of the delivery pool (default 8 daemon threads, created on demand).
+   *
+   * @throws IllegalArgumentException if {@code threads < 1}
+   */
+  public RedisRealtimeBusBuilder deliveryThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("deliveryThreads must be at least 1: " + threads);
+    }
+    this.deliveryThreads = threads;
+    return this;
+  }
+
+  /**
+   * Sets the policy whose {@link RetryPolicy#delayNanos} spaces the reader's attempts to catch a
+   * topic up from its stream after a failure (default 100 ms doubling to 10 s, full jitter); its
+   * attempt limit is ignored.
+   *
+   * @throws NullPointerException if {@code policy} is null
+   */
+  public RedisRealtimeBusBuilder reconnectPolicy(RetryPolicy<?> policy) {
+    this.reconnectPolicy = Objects.requireNonNull(policy, "policy cannot be null");
+    return this;
+  }
+
+  /**
+   * Sets the scheduler the reader's backoff waits run on (default {@link Scheduler#system()}).
+   *
+   * @throws NullPointerException if {@code scheduler} is null
+   */
+  public RedisRealtimeBusBuilder scheduler(Scheduler scheduler) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
+    return this;
+  }
+
+  /**
+   * Connects and starts the reader.
+   *
+   * @throws IllegalStateException if not exactly one of uri and client was set
+   * @throws RealtimeBusUnavailableException if the bus cannot connect
+   */
+  public RedisRealtimeBus build() {
+    if ((uri == null) == (client == null)) {
+      throw new IllegalStateException("exactly one of uri and client must be set");
+    }
+    RedisClient owned = null;
+    try {
+      RedisClient c;
+      if (uri != null) {
+        RedisURI u = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+        owned = RedisClient.create(u);
+        c = owned;
+      } else {
+        c = Objects.requireNonNull(client);
+      }
+      return new RedisRealtimeBus(this, c, owned);
+    } catch (RedisException e) {
+      if (owned != null) {
+        owned.shutdown();
+      }
+      throw new RealtimeBusUnavailableException("redis realtime bus could not connect: " + e.getMessage(), e);
+    }
+  }
+}
