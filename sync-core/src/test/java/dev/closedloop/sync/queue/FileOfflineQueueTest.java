@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -213,11 +214,11 @@ class FileOfflineQueueTest {
       q.ack(item.id());
     }
     QueuedItem last = q.offer("last", bytes("L"));
-    long totalBytes;
-    try (Stream<Path> s = Files.list(dir)) {
-      totalBytes = s.mapToLong(p -> p.toFile().length()).sum();
-    }
-    assertThat(totalBytes).isLessThan(4 * 8192);
+    // Compaction runs on the writer thread, after the operation that made it due returned: wait
+    // (bounded) for the directory to shrink instead of racing the writer.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(directoryBytes()).isLessThan(4 * 8192));
     q.close();
     FileOfflineQueue r = open(builder().segmentBytes(8192));
     assertThat(r.entriesForTest()).extracting(Entry::item).containsExactly(last);
@@ -309,6 +310,12 @@ class FileOfflineQueueTest {
   private long files(String suffix) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().endsWith(suffix)).count();
+    }
+  }
+
+  private long directoryBytes() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.mapToLong(p -> p.toFile().length()).sum();
     }
   }
 }
