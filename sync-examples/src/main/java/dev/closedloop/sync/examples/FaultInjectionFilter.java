@@ -11,6 +11,7 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -38,6 +39,9 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  *       response. The client sees an {@code IOException} ("header parser received no bytes" from
  *       {@code java.net.http}, "Failed to fetch" in a browser), the classic lost answer that
  *       tempts a naive client to send the request again.
+ *   <li>{@link Fault#CUT_RESPONSE}: the request runs to its end; the status, the headers and half
+ *       the body are sent, then the connection is cut. {@code java.net.http} throws an {@code
+ *       IOException}; a browser's {@code fetch} resolves and then fails to read the body.
  *   <li>{@link Fault#UNAVAILABLE}: answers 503 with {@code Retry-After} at once; nothing runs.
  *   <li>{@link Fault#DELAY}: waits, then runs the request normally.
  * </ul>
@@ -46,7 +50,14 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  * written, nothing is logged). On another container, portably, by committing a {@code
  * Content-Length} one byte longer than what is then sent, which every container answers by
  * aborting the connection: the client then sees a truncated response, also an {@code
- * IOException}. Throwing from the filter would not do: the container would answer 500.
+ * IOException}. A cut response is that portable way with half the real body. Throwing from the
+ * filter would not do: the container would answer 500.
+ *
+ * <p>Browsers differ from {@code java.net.http} on a dropped answer: Chromium resends a request
+ * by itself (a POST too) when a <em>reused</em> keep-alive connection closes before any byte of
+ * the response, so the page may never see that attempt fail while the server ran it twice. The
+ * idempotency key makes that resend harmless; {@link Fault#CUT_RESPONSE} is the fault the page's
+ * own retry always sees.
  *
  * <p>This class is threadsafe.
  */
@@ -60,12 +71,15 @@ public final class FaultInjectionFilter implements Filter {
     /** 503 with {@code Retry-After}; the request does not run. */
     UNAVAILABLE,
     /** The request runs, then its connection is closed before any of the response is sent. */
-    DROP_AFTER_HANDLER
+    DROP_AFTER_HANDLER,
+    /** The request runs, then its response is cut off after the head and half the body. */
+    CUT_RESPONSE
   }
 
   private static final Set<String> MUTATIONS = Set.of("POST", "PUT", "PATCH", "DELETE");
 
   private final double dropRate;
+  private final double cutRate;
   private final double unavailableRate;
   private final double delayRate;
   private final Duration delay;
@@ -77,6 +91,7 @@ public final class FaultInjectionFilter implements Filter {
 
   private FaultInjectionFilter(Builder b) {
     this.dropRate = b.dropRate;
+    this.cutRate = b.cutRate;
     this.unavailableRate = b.unavailableRate;
     this.delayRate = b.delayRate;
     this.delay = b.delay;
@@ -134,10 +149,13 @@ public final class FaultInjectionFilter implements Filter {
     if (draw < dropRate) {
       return Fault.DROP_AFTER_HANDLER;
     }
-    if (draw < dropRate + unavailableRate) {
+    if (draw < dropRate + cutRate) {
+      return Fault.CUT_RESPONSE;
+    }
+    if (draw < dropRate + cutRate + unavailableRate) {
       return Fault.UNAVAILABLE;
     }
-    if (draw < dropRate + unavailableRate + delayRate) {
+    if (draw < dropRate + cutRate + unavailableRate + delayRate) {
       return Fault.DELAY;
     }
     return Fault.NONE;
@@ -177,6 +195,14 @@ public final class FaultInjectionFilter implements Filter {
         chain.doFilter(request, new Swallowed(resp)); // the effect is applied, the answer kept back
         drop(req, resp);
         return;
+      case CUT_RESPONSE:
+        Swallowed held = new Swallowed(resp);
+        chain.doFilter(request, held);
+        byte[] answer = held.body.toByteArray();
+        resp.setContentLength(answer.length + 1); // the status and headers the handler set, and a promise
+        resp.getOutputStream().write(answer, 0, answer.length / 2);
+        resp.flushBuffer(); // committed, then the request ends short: the container cuts the connection
+        return;
       default:
         chain.doFilter(request, response);
     }
@@ -194,8 +220,9 @@ public final class FaultInjectionFilter implements Filter {
     resp.flushBuffer(); // committed with one byte promised and none to come: the container aborts
   }
 
-  /** A response that keeps everything the handler writes from the client, and never commits. */
+  /** A response that keeps the body the handler writes from the client, and never commits. */
   private static final class Swallowed extends HttpServletResponseWrapper {
+    final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final ServletOutputStream sink = new ServletOutputStream() {
       @Override
       public boolean isReady() {
@@ -208,10 +235,14 @@ public final class FaultInjectionFilter implements Filter {
       }
 
       @Override
-      public void write(int b) {}
+      public void write(int b) {
+        body.write(b);
+      }
 
       @Override
-      public void write(byte[] b, int off, int len) {}
+      public void write(byte[] b, int off, int len) {
+        body.write(b, off, len);
+      }
     };
 
     Swallowed(HttpServletResponse response) {
@@ -259,6 +290,7 @@ public final class FaultInjectionFilter implements Filter {
    */
   public static final class Builder {
     private double dropRate;
+    private double cutRate;
     private double unavailableRate;
     private double delayRate;
     private Duration delay = Duration.ofMillis(200);
@@ -275,6 +307,16 @@ public final class FaultInjectionFilter implements Filter {
      */
     public Builder dropRate(double rate) {
       this.dropRate = rate(rate, "dropRate");
+      return this;
+    }
+
+    /**
+     * Sets the share of mutations whose response is cut off after the handler ran.
+     *
+     * @throws IllegalArgumentException if not in [0, 1]
+     */
+    public Builder cutRate(double rate) {
+      this.cutRate = rate(rate, "cutRate");
       return this;
     }
 
@@ -350,9 +392,9 @@ public final class FaultInjectionFilter implements Filter {
      * @throws IllegalStateException if the rates sum above 1
      */
     public FaultInjectionFilter build() {
-      if (dropRate + unavailableRate + delayRate > 1.0 + 1e-9) {
-        throw new IllegalStateException("dropRate + unavailableRate + delayRate cannot exceed 1: "
-            + (dropRate + unavailableRate + delayRate));
+      double sum = dropRate + cutRate + unavailableRate + delayRate;
+      if (sum > 1.0 + 1e-9) {
+        throw new IllegalStateException("dropRate + cutRate + unavailableRate + delayRate cannot exceed 1: " + sum);
       }
       return new FaultInjectionFilter(this);
     }

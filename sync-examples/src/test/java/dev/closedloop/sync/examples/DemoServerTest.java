@@ -84,6 +84,46 @@ class DemoServerTest {
   }
 
   @Test
+  void aCutResponseIsAnIoExceptionAfterTheEffectAndTheRetryGetsTheStoredAnswer() throws Exception {
+    start(DemoServer.builder().faults(FaultInjectionFilter.builder().enabled(true).build()));
+    server.faults().script(Fault.CUT_RESPONSE);
+
+    assertThatThrownBy(() -> http.send("POST", "/api/bookings/1002/confirm", "k-cut", "{}"))
+        .isInstanceOf(IOException.class);
+    assertThat(server.state().booking("1002").confirmations()).isEqualTo(1);
+
+    HttpResponse<String> retry = http.send("POST", "/api/bookings/1002/confirm", "k-cut", "{}");
+    assertThat(retry.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER)).hasValue("true");
+    assertThat(server.state().booking("1002").confirmations()).isEqualTo(1);
+    assertThat(server.faults().counts()).containsEntry(Fault.CUT_RESPONSE, 1L);
+  }
+
+  @Test
+  void randomFaultsFollowTheRatesFromTheSeededSource() {
+    FaultInjectionFilter f = FaultInjectionFilter.builder().enabled(true)
+        .dropRate(0.1).cutRate(0.1).unavailableRate(0.1).delayRate(0.1)
+        .random(RandomSource.fixed(0.05, 0.15, 0.25, 0.35, 0.45)).build();
+
+    assertThat(List.of(f.next(), f.next(), f.next(), f.next(), f.next()))
+        .containsExactly(Fault.DROP_AFTER_HANDLER, Fault.CUT_RESPONSE, Fault.UNAVAILABLE, Fault.DELAY, Fault.NONE);
+    f.setEnabled(false);
+    f.script(Fault.UNAVAILABLE);
+    assertThat(f.next()).isEqualTo(Fault.NONE);
+  }
+
+  @Test
+  void faultRatesAreValidated() {
+    assertThatThrownBy(() -> FaultInjectionFilter.builder().dropRate(1.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("dropRate must be in [0, 1]: 1.5");
+    assertThatThrownBy(() -> FaultInjectionFilter.builder().dropRate(0.6).unavailableRate(0.6).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("dropRate + cutRate + unavailableRate + delayRate cannot exceed 1");
+    assertThatThrownBy(() -> FaultInjectionFilter.builder().retryAfter(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> FaultInjectionFilter.builder().build().script((Fault) null))
+        .isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
   void anInjected503CarriesRetryAfterAndRunsNothing() throws Exception {
     start(DemoServer.builder().faults(FaultInjectionFilter.builder().enabled(true)
         .retryAfter(Duration.ofSeconds(2)).build()));
