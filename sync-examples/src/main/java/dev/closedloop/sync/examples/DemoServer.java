@@ -9,6 +9,7 @@ import dev.closedloop.sync.servlet.RealtimeSseServlet;
 import dev.closedloop.sync.time.RandomSource;
 import jakarta.servlet.DispatcherType;
 import java.net.URI;
+import java.net.URL;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -118,7 +119,7 @@ public final class DemoServer implements AutoCloseable {
   private ServletContextHandler context() {
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource("static"));
+    context.setBaseResource(ResourceFactory.of(context).newResource(staticFiles()));
 
     // Outermost: the fault injector breaks the network, not the application.
     FilterHolder faultHolder = new FilterHolder(faults);
@@ -141,6 +142,16 @@ public final class DemoServer implements AutoCloseable {
     files.setInitParameter("dirAllowed", "false");
     context.addServlet(files, "/");
     return context;
+  }
+
+  /** The page's directory, {@code static/} beside this class (in its jar or classes directory). */
+  private static URI staticFiles() {
+    URL index = DemoServer.class.getResource("/static/index.html");
+    if (index == null) {
+      throw new IllegalStateException("static/index.html is missing from the classpath");
+    }
+    String s = index.toString();
+    return URI.create(s.substring(0, s.length() - "index.html".length()));
   }
 
   /**

@@ -1,0 +1,95 @@
+package dev.closedloop.sync.examples;
+
+import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.redis.RedisIdempotencyStore;
+import dev.closedloop.sync.time.RandomSource;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The demo's entry point ({@code java -jar sync-examples.jar --help} lists the options).
+ * {@code --serve} starts the {@link DemoServer} with faults injected at {@code --fault-rate} and
+ * keeps it up for the web page until Ctrl-C.
+ *
+ * <p>This class is threadsafe.
+ */
+public final class DemoMain {
+  private DemoMain() {}
+
+  /** Runs the demo; exits 0 when every check held, 1 when one failed, 2 on a bad option. */
+  public static void main(String[] args) throws Exception {
+    DemoOptions options;
+    try {
+      options = DemoOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(DemoOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    if (args.length == 1 && args[0].equals("--help")) {
+      System.out.println(DemoOptions.USAGE);
+      return;
+    }
+    System.exit(serve(options, System.out));
+  }
+
+  /** The fault injector for a run: the rate split over drops, cut answers, 503s and delays. */
+  static FaultInjectionFilter faults(double rate, long seed) {
+    return FaultInjectionFilter.builder()
+        .enabled(rate > 0)
+        .dropRate(rate * 0.35)
+        .cutRate(rate * 0.15)
+        .unavailableRate(rate * 0.35)
+        .delayRate(rate * 0.15)
+        .delay(Duration.ofMillis(300))
+        .retryAfter(Duration.ofSeconds(1))
+        .random(RandomSource.seeded(seed))
+        .build();
+  }
+
+  /** Builds the server the options describe (not started). */
+  static DemoServer server(DemoOptions o, IdempotencyStore store) {
+    return DemoServer.builder()
+        .port(o.effectivePort())
+        .store(store)
+        .faults(faults(o.faultRate(), o.seed()))
+        .smsGateway(o.faultRate() / 3, 0, Duration.ZERO)
+        .random(RandomSource.seeded(o.seed() + 1))
+        .build();
+  }
+
+  static IdempotencyStore store(DemoOptions o, PrintStream out) {
+    if (!o.redis()) {
+      return dev.closedloop.sync.idempotency.InMemoryIdempotencyStore.ofDefaults();
+    }
+    String prefix = "demo:" + UUID.randomUUID() + ":";
+    RedisIdempotencyStore store = Backends.redisStore(o.redisUrl(), prefix);
+    out.println("idempotency store: Redis at " + o.redisUrl() + " (keys under " + prefix + ")");
+    return store;
+  }
+
+  static int serve(DemoOptions o, PrintStream out) throws Exception {
+    IdempotencyStore store = store(o, out);
+    DemoServer server = server(o, store).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      if (store instanceof AutoCloseable) {
+        try {
+          ((AutoCloseable) store).close();
+        } catch (Exception ignored) {
+          // shutting down
+        }
+      }
+      stopped.countDown();
+    }, "demo-shutdown"));
+    out.println("Closed Loop Sync demo: open " + server.uri("/") + " in two windows (Ctrl-C stops).");
+    out.println("faults: " + (o.faultRate() > 0 ? Math.round(o.faultRate() * 100) + " % of mutations" : "off")
+        + "; state and counters: " + server.uri("/api/state"));
+    stopped.await();
+    return 0;
+  }
+}
