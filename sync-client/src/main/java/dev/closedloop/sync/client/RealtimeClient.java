@@ -258,7 +258,7 @@ public final class RealtimeClient implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      log.warn("Realtime stream refused for good: {}", error.getMessage());
+      log.warn("Realtime stream {} refused for good: {}", endpoint, error.getMessage());
       call(() -> listener.onFailed(error));
       return;
     }
@@ -455,7 +455,7 @@ public final class RealtimeClient implements AutoCloseable {
         reason = n.path("reason").asText("");
         position = n.path("position").asLong(0);
       } catch (IOException e) {
-        log.warn("Realtime stream {} sent a malformed reset: {}", endpoint, data);
+        log.warn("Realtime stream {} sent a malformed reset ({} chars): {}", endpoint, data.length(), e.getMessage());
         return;
       }
       seen.put(topic, position);

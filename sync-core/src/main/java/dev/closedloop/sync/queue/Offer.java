@@ -1,5 +1,6 @@
 package dev.closedloop.sync.queue;
 
+import dev.closedloop.sync.idempotency.IdempotencyKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
@@ -158,7 +159,7 @@ public final class Offer {
 
   @Override
   public String toString() {
-    return "Offer[key=" + idempotencyKey + ", priority=" + priority + ", scope=" + scope
+    return "Offer[key=" + IdempotencyKey.redact(idempotencyKey) + ", priority=" + priority + ", scope=" + scope
         + ", payload=" + payload.length + " bytes, collapse=" + collapse + "]";
   }
 }

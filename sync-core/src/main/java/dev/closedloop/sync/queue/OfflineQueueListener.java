@@ -27,4 +27,12 @@ public interface OfflineQueueListener {
    * @param item the item as it now is, with the reason as its {@link QueuedItem#lastError()}
    */
   default void onDeadLettered(QueuedItem item) {}
+
+  /**
+   * A {@link OfflineQueue#drain(DrainHandler)} call ended normally (no item was due any more, or
+   * its thread was interrupted). Not called when the drain threw.
+   *
+   * @param summary what the drain did; called even when it took no item
+   */
+  default void onDrained(DrainSummary summary) {}
 }

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.queue;
 
+import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.retry.RetryDecision;
 import dev.closedloop.sync.retry.RetryPolicy;
 import java.io.IOException;
@@ -350,7 +351,15 @@ abstract class QueueEngine implements OfflineQueue {
         succeeded++;
       }
     }
-    return new DrainSummary(succeeded, retried, dead);
+    DrainSummary summary = new DrainSummary(succeeded, retried, dead);
+    for (OfflineQueueListener l : config.listeners) {
+      try {
+        l.onDrained(summary);
+      } catch (RuntimeException e) {
+        log.warn("Offline queue listener {} failed in onDrained; ignored", l, e);
+      }
+    }
+    return summary;
   }
 
   @Override
@@ -454,6 +463,8 @@ abstract class QueueEngine implements OfflineQueue {
   }
 
   private void notifyDeadLettered(QueuedItem item) {
+    log.warn("Offline queue: item {} (priority {}, key {}, {} attempt(s)) is now a dead letter: {}",
+        item.id(), item.priority(), IdempotencyKey.redact(item.idempotencyKey()), item.attempts(), item.lastError());
     for (OfflineQueueListener l : config.listeners) {
       try {
         l.onDeadLettered(item);

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.queue;
 
+import dev.closedloop.sync.idempotency.IdempotencyKey;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
@@ -172,7 +173,7 @@ public final class QueuedItem {
   @Override
   public String toString() {
     return "QueuedItem[id=" + id + ", priority=" + priority + ", scope=" + scope + ", key="
-        + idempotencyKey + ", attempts=" + attempts + ", notBefore=" + notBefore()
+        + IdempotencyKey.redact(idempotencyKey) + ", attempts=" + attempts + ", notBefore=" + notBefore()
         + (expiresAtMillis == NO_EXPIRY ? "" : ", expiresAt=" + expiresAt())
         + ", payload=" + payload.length + " bytes"
         + (lastError == null ? "" : ", lastError=" + lastError) + "]";

@@ -84,8 +84,9 @@ final class BusSubscription implements Subscription, Runnable {
     if (liveCount.incrementAndGet() > capacity) {
       liveCount.decrementAndGet();
       log.warn(
-          "Realtime subscription {} to {} fell {} events behind; closing it (OVERFLOW)",
-          id, topics, capacity);
+          "Realtime subscription {} to {} ({}) fell {} events behind; closing it (OVERFLOW), its queued events"
+              + " are dropped and its subscriber must resume",
+          id, topics, listener, capacity);
       closeWith(CloseReason.OVERFLOW);
       return;
     }

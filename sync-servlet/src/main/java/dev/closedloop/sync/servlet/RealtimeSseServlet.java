@@ -197,7 +197,7 @@ public final class RealtimeSseServlet extends HttpServlet {
       return;
     }
 
-    SseConnection conn = new SseConnection(ids.incrementAndGet(), this);
+    SseConnection conn = new SseConnection(ids.incrementAndGet(), topics, this);
     Subscription sub;
     try {
       sub = bus.subscribe(topics, after, conn);

@@ -11,6 +11,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,7 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   private record Frame(byte[] bytes, int events) {}
 
   private final long id;
+  private final Set<String> topics;
   private final RealtimeSseServlet servlet;
   private final ConcurrentLinkedQueue<Frame> pending = new ConcurrentLinkedQueue<>();
   private final AtomicLong pendingBytes = new AtomicLong();
@@ -53,8 +55,9 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   private boolean needsFlush; // owner of wip only
   private Cursor cursor = Cursor.EMPTY; // delivery thread only
 
-  SseConnection(long id, RealtimeSseServlet servlet) {
+  SseConnection(long id, Set<String> topics, RealtimeSseServlet servlet) {
     this.id = id;
+    this.topics = Set.copyOf(topics);
     this.servlet = servlet;
     this.lastEnqueueNanos = servlet.now();
   }
@@ -108,7 +111,7 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   public void onClosed(CloseReason reason) {
     switch (reason) {
       case UNSUBSCRIBED -> { } // we closed it
-      case OVERFLOW -> close(End.SLOW_CLIENT);
+      case OVERFLOW -> close(End.SLOW_CLIENT, null); // the bus has logged its overflow
       case BUS_CLOSED, FAILED -> close(End.BUS_CLOSED);
     }
   }
@@ -126,9 +129,9 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
       return false;
     }
     lastEnqueueNanos = servlet.now();
-    if (pendingBytes.addAndGet(frame.length) > servlet.maxBufferedBytes()) {
-      log.info("SSE stream {} is {} bytes behind; cutting it off", id, pendingBytes.get());
-      close(End.SLOW_CLIENT);
+    long behind = pendingBytes.addAndGet(frame.length);
+    if (behind > servlet.maxBufferedBytes()) {
+      close(End.SLOW_CLIENT, behind + " bytes unwritten, over the bound of " + servlet.maxBufferedBytes());
       return false;
     }
     pending.add(new Frame(frame, events));
@@ -239,8 +242,24 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
 
   /** Ends the stream; the first call cleans up (subscription, buffer, counters), later ones do nothing. */
   void close(End why) {
+    close(why, null);
+  }
+
+  /**
+   * Ends the stream like {@link #close(End)}; a cut-off with a {@code detail} logs the one WARN
+   * of this loss (the client resumes with Last-Event-ID), only if this call ended the stream.
+   */
+  private void close(End why, @Nullable String detail) {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (why == End.SLOW_CLIENT) {
+      if (detail != null) {
+        log.warn("SSE stream {} on {} cut off, the client reads too slowly ({}); it may resume with Last-Event-ID",
+            id, topics, detail);
+      } else {
+        log.debug("SSE stream {} on {} cut off: its bus subscription overflowed", id, topics);
+      }
     }
     servlet.connectionClosed(this, why);
     Subscription s = subscription;
@@ -265,6 +284,6 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
 
   @Override
   public String toString() {
-    return "SseConnection[" + id + (closed.get() ? ", closed" : "") + "]";
+    return "SseConnection[" + id + " " + topics + (closed.get() ? ", closed" : "") + "]";
   }
 }
