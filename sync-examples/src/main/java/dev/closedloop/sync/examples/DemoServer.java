@@ -1,13 +1,26 @@
 package dev.closedloop.sync.examples;
 
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.micrometer.IdempotencyFilterMetrics;
+import dev.closedloop.sync.micrometer.IdempotencyStoreMetrics;
+import dev.closedloop.sync.micrometer.RealtimeMetrics;
+import dev.closedloop.sync.micrometer.RealtimeSseMetrics;
 import dev.closedloop.sync.idempotency.InMemoryIdempotencyStore;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.servlet.IdempotencyFilter;
+import dev.closedloop.sync.servlet.IdempotencyFilterBuilder;
 import dev.closedloop.sync.servlet.RealtimeSseServlet;
 import dev.closedloop.sync.time.RandomSource;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
@@ -34,7 +47,9 @@ import org.jspecify.annotations.Nullable;
  * PATCH /api/leads/status            set many leads' status at once, all or none
  * GET   /api/state                   state and counters: applied per endpoint, duplicates (0)
  * GET   /events?topics=bookings,sms,leads   Server-Sent Events, resumable with Last-Event-ID
+ * GET   /metrics                     Prometheus text format: the sync.* meters of every piece
  * GET   /                            the web page (static/index.html, static/app.js)
+ * GET   /status.html                 the same numbers live (static/status.js polls /metrics)
  * </pre>
  *
  * <p>{@link #stop()} takes the HTTP server down and {@link #start()} brings it back on the same
@@ -48,7 +63,9 @@ public final class DemoServer implements AutoCloseable {
   private final int requestedPort;
   private final DemoState state;
   private final DemoEvents events;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final RealtimeBus bus;
+  private final RealtimeSseServlet sse;
   private final boolean ownsBus;
   private final IdempotencyFilter idempotency;
   private final FaultInjectionFilter faults;
@@ -63,18 +80,24 @@ public final class DemoServer implements AutoCloseable {
     this.state = new DemoState(b.bookings, b.leads);
     RealtimeBus givenBus = b.bus;
     this.ownsBus = givenBus == null;
-    this.bus = givenBus != null ? givenBus : InProcessRealtimeBus.builder().maxEventsPerTopic(10_000).build();
+    RealtimeBus rawBus = givenBus != null ? givenBus : InProcessRealtimeBus.builder().maxEventsPerTopic(10_000).build();
+    this.bus = new RealtimeMetrics(registry, "demo").instrument(rawBus); // publishes go through the meters
     this.events = new DemoEvents(bus);
     IdempotencyStore store = b.store != null ? b.store : InMemoryIdempotencyStore.ofDefaults();
-    this.idempotency = IdempotencyFilter.builder()
+    if (store instanceof InMemoryIdempotencyStore) {
+      new IdempotencyStoreMetrics((InMemoryIdempotencyStore) store, "api").bindTo(registry);
+    }
+    IdempotencyFilterBuilder filter = IdempotencyFilter.builder()
         .store(store)
         .scopeResolver(DemoScopes.principalOrClientId())
         .requireKey("/api/*")
-        .inProgressWait(Duration.ofSeconds(2))
-        .build();
+        .inProgressWait(Duration.ofSeconds(2));
+    this.idempotency = new IdempotencyFilterMetrics(registry, "api").build(filter); // build() with meters
+    this.sse = RealtimeSseServlet.builder(bus).heartbeat(Duration.ofSeconds(15)).build();
+    new RealtimeSseMetrics(sse, "events").bindTo(registry);
     this.faults = b.faults;
     SimulatedSmsGateway gateway = new SimulatedSmsGateway(b.smsFailureRate, b.smsStallRate, b.smsStall, b.random);
-    this.smsSender = new SmsSender(gateway, b.random);
+    this.smsSender = new SmsSender(gateway, b.random, registry);
   }
 
   /** Returns a builder: 127.0.0.1, a free port, in-memory store and bus, faults off. */
@@ -133,10 +156,11 @@ public final class DemoServer implements AutoCloseable {
     context.addServlet(new ServletHolder(new LeadsServlet(state, events)), "/api/leads/status");
     context.addServlet(new ServletHolder(new StateServlet(this)), "/api/state");
 
-    RealtimeSseServlet sse = RealtimeSseServlet.builder(bus).heartbeat(Duration.ofSeconds(15)).build();
-    ServletHolder sseHolder = new ServletHolder(sse);
+    // An application registers sse itself; the wrapper keeps it (and its counters) across outages.
+    ServletHolder sseHolder = new ServletHolder(new OutageProofServlet(sse));
     sseHolder.setAsyncSupported(true);
     context.addServlet(sseHolder, "/events");
+    context.addServlet(new ServletHolder(new MetricsServlet(registry)), "/metrics");
 
     ServletHolder files = new ServletHolder("static", DefaultServlet.class);
     files.setInitParameter("dirAllowed", "false");
@@ -231,15 +255,53 @@ public final class DemoServer implements AutoCloseable {
     return smsSender;
   }
 
-  /** Stops the server and closes the bus if the builder made it. */
+  /** Returns the meter registry that {@code /metrics} shows. */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /** Stops the server, ends the SSE streams, and closes the bus if the builder made it. */
   @Override
   public void close() {
     try {
       stop();
     } finally {
+      sse.destroy();
       if (ownsBus) {
         bus.close();
       }
+      registry.close();
+    }
+  }
+
+  /**
+   * Lets one SSE servlet (and its counters) outlive a restart: Jetty destroys its servlets when it
+   * stops, and a destroyed {@link RealtimeSseServlet} refuses streams for good. Here a stop only
+   * ends the open streams (their clients reconnect and resume with {@code Last-Event-ID}); {@link
+   * DemoServer#close()} destroys the servlet.
+   */
+  private static final class OutageProofServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private final transient RealtimeSseServlet sse;
+
+    OutageProofServlet(RealtimeSseServlet sse) {
+      this.sse = sse;
+    }
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+      super.init(config);
+      sse.init(config);
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+      sse.service(req, resp);
+    }
+
+    @Override
+    public void destroy() {
+      sse.disconnectAll();
     }
   }
 

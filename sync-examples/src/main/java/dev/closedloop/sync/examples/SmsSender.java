@@ -2,17 +2,22 @@ package dev.closedloop.sync.examples;
 
 import dev.closedloop.sync.breaker.CircuitBreaker;
 import dev.closedloop.sync.examples.SimulatedSmsGateway.SmsGatewayException;
+import dev.closedloop.sync.micrometer.BreakerMetrics;
+import dev.closedloop.sync.micrometer.RetryMetrics;
 import dev.closedloop.sync.retry.AttemptTimeoutException;
 import dev.closedloop.sync.retry.RetryBudget;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.RandomSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 
 /**
  * Sends text messages through the flaky {@link SimulatedSmsGateway}, guarded by the three
  * sync-core tools: a retry policy (4 attempts, 100 ms doubling to 1 s, full jitter, 5 s
  * deadline, 1 s per attempt), a circuit breaker that stops calling a gateway that mostly fails,
- * and a retry budget that keeps retries to about a tenth of the traffic while it is down.
+ * and a retry budget that keeps retries to about a tenth of the traffic while it is down. All
+ * three report to Micrometer ({@code sync.retry.*}, {@code sync.breaker.*}, name {@code
+ * sms-gateway}).
  *
  * <p>This class is threadsafe.
  */
@@ -22,15 +27,14 @@ final class SmsSender {
   private final RetryBudget budget;
   private final RetryPolicy<String> policy;
 
-  SmsSender(SimulatedSmsGateway gateway, RandomSource random) {
+  SmsSender(SimulatedSmsGateway gateway, RandomSource random, MeterRegistry registry) {
     this.gateway = gateway;
-    this.breaker = CircuitBreaker.builder("sms-gateway")
+    this.breaker = new BreakerMetrics(registry).build(CircuitBreaker.builder("sms-gateway")
         .countWindow(20)
         .minimumNumberOfCalls(10)
         .failureRateThreshold(50)
         .waitInOpen(Duration.ofSeconds(2))
-        .halfOpenTrials(2)
-        .build();
+        .halfOpenTrials(2));
     this.budget = RetryBudget.ofDefaults();
     this.policy = RetryPolicy.<String>builder()
         .maxAttempts(4)
@@ -41,6 +45,7 @@ final class SmsSender {
         .retryOn(SmsGatewayException.class, AttemptTimeoutException.class)
         .budget(budget)
         .random(random)
+        .listener(new RetryMetrics(registry, "sms-gateway").budget(budget))
         .build();
   }
 

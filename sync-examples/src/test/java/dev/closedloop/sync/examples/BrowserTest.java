@@ -133,6 +133,14 @@ class BrowserTest {
     assertThat(server.idempotencyFilter().stats().replayed()).isEqualTo(1);
     assertThat(server.faults().counts()).containsEntry(Fault.UNAVAILABLE, 1L).containsEntry(Fault.CUT_RESPONSE, 1L)
         .containsEntry(Fault.NONE, 1L);
+
+    // the status page shows the same numbers, from /api/state and /metrics
+    driver.get(server.uri("/status.html").toString());
+    waitUpTo(Duration.ofSeconds(10)).until(d -> "1".equals(d.findElement(By.id("status-applied")).getText())
+        && "1".equals(d.findElement(By.id("status-replayed")).getText())
+        && "1".equals(d.findElement(By.id("status-first")).getText()));
+    assertThat(driver.findElement(By.id("status-duplicates")).getText()).isEqualTo("0");
+    shot("5-status");
   }
 
   @Test
