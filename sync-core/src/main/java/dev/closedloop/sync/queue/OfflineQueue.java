@@ -111,6 +111,12 @@ public interface OfflineQueue extends Closeable {
    */
   boolean deadLetter(long id, String reason) throws IOException;
 
+  /**
+   * Returns the items not yet settled and not dead (waiting, backing off or in flight), oldest id
+   * first: what a client shows as "waiting to sync".
+   */
+  List<QueuedItem> pending();
+
   /** Returns the dead letters, oldest id first; each carries its reason as the last error. */
   List<QueuedItem> deadLetters();
 

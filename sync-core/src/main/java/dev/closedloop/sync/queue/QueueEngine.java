@@ -214,6 +214,24 @@ abstract class QueueEngine implements OfflineQueue {
   }
 
   @Override
+  public List<QueuedItem> pending() {
+    lock.lock();
+    try {
+      ensureOpen();
+      List<QueuedItem> out = new ArrayList<>();
+      for (Entry e : state.entries()) {
+        if (!e.dead()) {
+          out.add(e.item());
+        }
+      }
+      out.sort(Comparator.comparingLong(QueuedItem::id));
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public List<QueuedItem> deadLetters() {
     lock.lock();
     try {

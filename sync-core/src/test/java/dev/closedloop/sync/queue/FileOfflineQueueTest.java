@@ -79,6 +79,40 @@ class FileOfflineQueueTest {
   }
 
   @Test
+  void pendingListsWaitingBackingOffAndInFlightItemsButNotDeadOrAckedOnes() throws IOException {
+    FileOfflineQueue q = open();
+    QueuedItem a = q.offer(Offer.of("a", bytes("A")).priority(2));
+    QueuedItem b = q.offer("b", bytes("B"));
+    QueuedItem c = q.offer("c", bytes("C"));
+    QueuedItem d = q.offer("d", bytes("D"));
+    QueuedItem e = q.offer("e", bytes("E"));
+    assertThat(q.poll()).contains(a); // in flight
+    assertThat(q.poll()).contains(b);
+    assertThat(q.nack(b.id(), new IOException("offline"))).isEqualTo(NackResult.RETRY_SCHEDULED);
+    assertThat(q.deadLetter(c.id(), "bad")).isTrue();
+    assertThat(q.poll()).contains(d);
+    assertThat(q.ack(d.id())).isTrue();
+
+    assertThat(q.pending()).extracting(QueuedItem::idempotencyKey).containsExactly("a", "b", "e");
+    assertThat(q.pending().get(1).attempts()).isEqualTo(1);
+    q.close();
+    assertThat(open().pending()).extracting(QueuedItem::id).containsExactly(a.id(), b.id(), e.id());
+  }
+
+  @Test
+  void pendingOfAnInMemoryQueueFollowsOffersAndAcks() throws IOException {
+    OfflineQueue q = builder().buildInMemory();
+    assertThat(q.pending()).isEmpty();
+    QueuedItem a = q.offer("a", bytes("A"));
+    QueuedItem b = q.offer("b", bytes("B"));
+    assertThat(q.poll()).contains(a);
+    assertThat(q.ack(a.id())).isTrue();
+    assertThat(q.pending()).containsExactly(b);
+    q.close();
+    assertThatThrownBy(q::pending).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void itemsInFlightWhenTheQueueClosesAreWaitingAgainAfterReopen() throws IOException {
     FileOfflineQueue q = open();
     QueuedItem a = q.offer("a", bytes("A"));
