@@ -9,9 +9,12 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The demo's entry point ({@code java -jar sync-examples.jar --help} lists the options).
- * {@code --serve} starts the {@link DemoServer} with faults injected at {@code --fault-rate} and
- * keeps it up for the web page until Ctrl-C.
+ * The demo's entry point ({@code java -jar sync-examples.jar --help} lists the options). By
+ * default it starts the {@link DemoServer} with faults injected, runs the {@link ChaosRun} (Java
+ * {@code SyncMutation} clients, an outage, offline replay) and prints its report, whose last line
+ * is {@code exactly-once: <n> mutations, <n> applied, 0 duplicates, 0 lost} when all is well;
+ * the exit status is 0 then, 1 when any count disagrees. {@code --serve} keeps the server up for
+ * the web page until Ctrl-C.
  *
  * <p>This class is threadsafe.
  */
@@ -33,7 +36,40 @@ public final class DemoMain {
       System.out.println(DemoOptions.USAGE);
       return;
     }
-    System.exit(serve(options, System.out));
+    System.exit(run(options, System.out));
+  }
+
+  /**
+   * Runs what {@code o} asks for and returns the exit status: 0 when the chaos run (if any) was
+   * exactly-once, 1 when it was not.
+   *
+   * @throws Exception if the server cannot start or the queues cannot be opened
+   */
+  static int run(DemoOptions o, PrintStream out) throws Exception {
+    IdempotencyStore store = store(o, out);
+    DemoServer server = server(o, store).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try {
+      if (o.serve()) {
+        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "demo-shutdown"));
+        out.println("Closed Loop Sync demo: open " + server.uri("/") + " in two windows, and "
+            + server.uri("/status.html") + " to watch the counters (Ctrl-C stops).");
+      }
+      int status = 0;
+      if (o.mutations() > 0) {
+        ChaosRun.Report report = new ChaosRun(o, out).run(server);
+        status = report.exactlyOnce() ? 0 : 1;
+      }
+      if (o.serve()) {
+        stopped.await();
+      }
+      return status;
+    } finally {
+      server.close();
+      if (store instanceof AutoCloseable) {
+        ((AutoCloseable) store).close();
+      }
+    }
   }
 
   /** The fault injector for a run: the rate split over drops, cut answers, 503s and delays. */
@@ -69,27 +105,5 @@ public final class DemoMain {
     RedisIdempotencyStore store = Backends.redisStore(o.redisUrl(), prefix);
     out.println("idempotency store: Redis at " + o.redisUrl() + " (keys under " + prefix + ")");
     return store;
-  }
-
-  static int serve(DemoOptions o, PrintStream out) throws Exception {
-    IdempotencyStore store = store(o, out);
-    DemoServer server = server(o, store).start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      if (store instanceof AutoCloseable) {
-        try {
-          ((AutoCloseable) store).close();
-        } catch (Exception ignored) {
-          // shutting down
-        }
-      }
-      stopped.countDown();
-    }, "demo-shutdown"));
-    out.println("Closed Loop Sync demo: open " + server.uri("/") + " in two windows (Ctrl-C stops).");
-    out.println("faults: " + (o.faultRate() > 0 ? Math.round(o.faultRate() * 100) + " % of mutations" : "off")
-        + "; state and counters: " + server.uri("/api/state"));
-    stopped.await();
-    return 0;
   }
 }

@@ -15,12 +15,6 @@ import dev.closedloop.sync.time.RandomSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.ServletConfig;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
@@ -52,9 +46,8 @@ import org.jspecify.annotations.Nullable;
  * GET   /status.html                 the same numbers live (static/status.js polls /metrics)
  * </pre>
  *
- * <p>{@link #stop()} takes the HTTP server down and {@link #start()} brings it back on the same
- * port; the state, the idempotency store and the bus live on in between, as a database and a
- * Redis would outlive one application node.
+ * <p>{@link #stop()} takes the server off the network and {@link #start()} brings it back on the
+ * same port; the application, its state, the idempotency store and the bus live on in between.
  *
  * <p>This class is threadsafe.
  */
@@ -72,6 +65,7 @@ public final class DemoServer implements AutoCloseable {
   private final SmsSender smsSender;
   private final ReentrantLock lifecycle = new ReentrantLock();
   private @Nullable Server jetty; // guarded by lifecycle
+  private @Nullable ServerConnector connector; // guarded by lifecycle
   private volatile int boundPort = -1;
 
   private DemoServer(Builder b) {
@@ -106,8 +100,8 @@ public final class DemoServer implements AutoCloseable {
   }
 
   /**
-   * Starts the HTTP server: on the configured port the first time, on the port it had before
-   * after a {@link #stop()}. Does nothing if it is running.
+   * Starts the HTTP server on the configured port, or, after a {@link #stop()}, opens its port
+   * again (the same port). Does nothing if it is running.
    *
    * @return this
    * @throws Exception if Jetty cannot start (the port is taken, for example)
@@ -115,24 +109,30 @@ public final class DemoServer implements AutoCloseable {
   public DemoServer start() throws Exception {
     lifecycle.lock();
     try {
-      if (jetty != null) {
+      ServerConnector open = connector;
+      if (open != null) {
+        if (!open.isRunning()) {
+          open.setPort(boundPort); // back on the same port
+          open.start();
+        }
         return this;
       }
       Server server = new Server();
-      ServerConnector connector = new ServerConnector(server);
-      connector.setHost(host);
-      connector.setPort(boundPort >= 0 ? boundPort : requestedPort);
-      server.addConnector(connector);
+      ServerConnector c = new ServerConnector(server);
+      c.setHost(host);
+      c.setPort(requestedPort);
+      server.addConnector(c);
       server.setHandler(context());
-      server.setStopTimeout(0); // an outage is abrupt: no graceful wait for open streams
+      server.setStopTimeout(0); // close() is abrupt: no graceful wait for open streams
       try {
         server.start();
       } catch (Exception e) {
         server.stop();
         throw e;
       }
-      boundPort = connector.getLocalPort();
+      boundPort = c.getLocalPort();
       jetty = server;
+      connector = c;
       return this;
     } finally {
       lifecycle.unlock();
@@ -156,8 +156,7 @@ public final class DemoServer implements AutoCloseable {
     context.addServlet(new ServletHolder(new LeadsServlet(state, events)), "/api/leads/status");
     context.addServlet(new ServletHolder(new StateServlet(this)), "/api/state");
 
-    // An application registers sse itself; the wrapper keeps it (and its counters) across outages.
-    ServletHolder sseHolder = new ServletHolder(new OutageProofServlet(sse));
+    ServletHolder sseHolder = new ServletHolder(sse);
     sseHolder.setAsyncSupported(true);
     context.addServlet(sseHolder, "/events");
     context.addServlet(new ServletHolder(new MetricsServlet(registry)), "/metrics");
@@ -179,32 +178,37 @@ public final class DemoServer implements AutoCloseable {
   }
 
   /**
-   * Takes the HTTP server down (open connections are closed; clients see connection refused
-   * until {@link #start()}). Does nothing if it is not running.
+   * Takes the server off the network: its port is closed and every open connection with it, so
+   * clients see their requests fail (an answer being written is lost) and then connection
+   * refused, until {@link #start()} opens the same port again. The application keeps running:
+   * requests already inside finish, and the idempotency filter keeps their answers for the
+   * retries. (Stopping the whole container instead would let requests still inside the filter
+   * chain meet a stopped servlet context, whose 404 the filter would store as their answer.)
+   * Does nothing if it is not running.
    */
   public void stop() {
     lifecycle.lock();
     try {
-      Server server = jetty;
-      if (server == null) {
+      ServerConnector c = connector;
+      if (c == null || !c.isRunning()) {
         return;
       }
-      jetty = null;
       try {
-        server.stop();
+        c.stop();
       } catch (Exception e) {
-        throw new IllegalStateException("could not stop the demo server", e);
+        throw new IllegalStateException("could not close the demo server's port", e);
       }
     } finally {
       lifecycle.unlock();
     }
   }
 
-  /** Returns whether the HTTP server is up. */
+  /** Returns whether the HTTP server is up and its port open. */
   public boolean isRunning() {
     lifecycle.lock();
     try {
-      return jetty != null;
+      ServerConnector c = connector;
+      return c != null && c.isRunning();
     } finally {
       lifecycle.unlock();
     }
@@ -260,48 +264,25 @@ public final class DemoServer implements AutoCloseable {
     return registry;
   }
 
-  /** Stops the server, ends the SSE streams, and closes the bus if the builder made it. */
+  /** Stops the server (its SSE streams end), and closes the bus if the builder made it. */
   @Override
   public void close() {
+    lifecycle.lock();
     try {
-      stop();
+      Server server = jetty;
+      jetty = null;
+      connector = null;
+      if (server != null) {
+        server.stop();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not stop the demo server", e);
     } finally {
-      sse.destroy();
+      lifecycle.unlock();
       if (ownsBus) {
         bus.close();
       }
       registry.close();
-    }
-  }
-
-  /**
-   * Lets one SSE servlet (and its counters) outlive a restart: Jetty destroys its servlets when it
-   * stops, and a destroyed {@link RealtimeSseServlet} refuses streams for good. Here a stop only
-   * ends the open streams (their clients reconnect and resume with {@code Last-Event-ID}); {@link
-   * DemoServer#close()} destroys the servlet.
-   */
-  private static final class OutageProofServlet extends HttpServlet {
-    private static final long serialVersionUID = 1L;
-    private final transient RealtimeSseServlet sse;
-
-    OutageProofServlet(RealtimeSseServlet sse) {
-      this.sse = sse;
-    }
-
-    @Override
-    public void init(ServletConfig config) throws ServletException {
-      super.init(config);
-      sse.init(config);
-    }
-
-    @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-      sse.service(req, resp);
-    }
-
-    @Override
-    public void destroy() {
-      sse.disconnectAll();
     }
   }
 

@@ -287,6 +287,31 @@ class DemoServerTest {
   }
 
   @Test
+  void takingTheServerOffTheNetworkEndsItsOpenStreams() throws Exception {
+    start(DemoServer.builder());
+    HttpResponse<java.io.InputStream> r = http.client.send(java.net.http.HttpRequest.newBuilder(server.uri("/events?topics=bookings"))
+        .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (java.io.InputStream in = r.body()) {
+      assertThat(in.read()).isNotEqualTo(-1); // the first frame arrived: the stream is open
+      CompletableFuture<String> end = CompletableFuture.supplyAsync(() -> {
+        try {
+          while (in.read() != -1) {
+            // skip the rest of the stream
+          }
+          return "eof";
+        } catch (IOException e) {
+          return "closed";
+        }
+      });
+
+      server.stop();
+
+      assertThat(end.get(10, TimeUnit.SECONDS)).isIn("eof", "closed");
+      assertThat(server.isRunning()).isFalse();
+    }
+  }
+
+  @Test
   void keysAreScopedByClientId() throws Exception {
     start(DemoServer.builder());
     http.send("POST", "/api/bookings/1006/confirm", "shared-key", "{}");
