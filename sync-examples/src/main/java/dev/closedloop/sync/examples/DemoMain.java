@@ -104,6 +104,7 @@ public final class DemoMain {
     String prefix = "demo:" + UUID.randomUUID() + ":";
     RedisIdempotencyStore store = Backends.redisStore(o.redisUrl(), prefix);
     out.println("idempotency store: Redis at " + o.redisUrl() + " (keys under " + prefix + ")");
+    out.println("realtime bus: in-process (a Redis bus is not in this build yet; one node needs none)");
     return store;
   }
 }
