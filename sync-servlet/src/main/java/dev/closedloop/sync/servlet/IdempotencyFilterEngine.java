@@ -137,12 +137,14 @@ final class IdempotencyFilterEngine {
 
     long declared = request.getContentLengthLong();
     if (declared > maxBodyBytes) {
+      swallowRest(request, response);
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(declared));
       return;
     }
     MessageDigest bodyDigest = sha256();
     byte[] body = readBody(request, declared, bodyDigest);
     if (body == null) {
+      swallowRest(request, response);
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(-1));
       return;
     }
@@ -390,6 +392,39 @@ final class IdempotencyFilterEngine {
       } catch (RuntimeException le) {
         logListener(l, le);
       }
+    }
+  }
+
+  /** How much of a refused body is read and dropped so that the client can read the 413. */
+  static final long SWALLOW_LIMIT = 4L * 1024 * 1024;
+
+  /**
+   * Reads and drops the rest of a body refused as too large, up to {@link #SWALLOW_LIMIT}, as
+   * Tomcat's {@code maxSwallowSize} does: a client that sends its whole body before reading (no
+   * {@code Expect: 100-continue}) would otherwise see the connection reset instead of the 413.
+   * Past the limit, or on a read error, the connection is marked to close and nothing more is
+   * read.
+   */
+  private static void swallowRest(HttpServletRequest request, HttpServletResponse response) {
+    long declared = request.getContentLengthLong();
+    if (declared > SWALLOW_LIMIT) {
+      response.setHeader("Connection", "close");
+      return;
+    }
+    try {
+      ServletInputStream in = request.getInputStream();
+      byte[] chunk = new byte[8192];
+      long dropped = 0;
+      int n;
+      while ((n = in.read(chunk)) != -1) {
+        dropped += n;
+        if (dropped > SWALLOW_LIMIT) {
+          response.setHeader("Connection", "close");
+          return;
+        }
+      }
+    } catch (IOException | IllegalStateException e) {
+      response.setHeader("Connection", "close");
     }
   }
 
