@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.closedloop.sync.jdbc.JdbcIdempotencyStore;
 import dev.closedloop.sync.redis.RedisIdempotencyStore;
+import dev.closedloop.sync.redis.RedisRealtimeBus;
 import dev.closedloop.sync.time.Scheduler;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -48,6 +49,18 @@ final class Backends {
         .tableName(tableName)               // e.g. "demo_idempotency"
         .createSchema(true)                 // or run the shipped idempotency-v1.sql in your migrations
         .reaper(Scheduler.system(), Duration.ofMinutes(1))
+        .build();
+  }
+
+  /**
+   * A realtime bus on Redis Streams: every node that shares the prefix sees every event, and a
+   * client resumes on any node.
+   */
+  static RedisRealtimeBus redisBus(String redisUrl, String keyPrefix) {
+    return RedisRealtimeBus.builder()
+        .uri(redisUrl)                      // e.g. redis://127.0.0.1:6379
+        .keyPrefix(keyPrefix)               // e.g. "demo:rt:"
+        .maxEventsPerTopic(10_000)          // the replay window kept in each stream
         .build();
   }
 }

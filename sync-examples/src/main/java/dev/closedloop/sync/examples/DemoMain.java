@@ -1,12 +1,15 @@
 package dev.closedloop.sync.examples;
 
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.redis.RedisIdempotencyStore;
+import dev.closedloop.sync.redis.RedisRealtimeBus;
 import dev.closedloop.sync.time.RandomSource;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo's entry point ({@code java -jar sync-examples.jar --help} lists the options). By
@@ -46,8 +49,10 @@ public final class DemoMain {
    * @throws Exception if the server cannot start or the queues cannot be opened
    */
   static int run(DemoOptions o, PrintStream out) throws Exception {
-    IdempotencyStore store = store(o, out);
-    DemoServer server = server(o, store).start();
+    String prefix = "demo:" + UUID.randomUUID() + ":";
+    IdempotencyStore store = store(o, prefix, out);
+    RealtimeBus bus = bus(o, prefix, out);
+    DemoServer server = server(o, store, bus).start();
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       if (o.serve()) {
@@ -66,6 +71,9 @@ public final class DemoMain {
       return status;
     } finally {
       server.close();
+      if (bus != null) {
+        bus.close();
+      }
       if (store instanceof AutoCloseable) {
         ((AutoCloseable) store).close();
       }
@@ -88,7 +96,16 @@ public final class DemoMain {
 
   /** Builds the server the options describe (not started). */
   static DemoServer server(DemoOptions o, IdempotencyStore store) {
-    return DemoServer.builder()
+    return server(o, store, null);
+  }
+
+  /** Builds the server the options describe (not started), on {@code bus} if not null. */
+  static DemoServer server(DemoOptions o, IdempotencyStore store, @Nullable RealtimeBus bus) {
+    DemoServer.Builder b = DemoServer.builder();
+    if (bus != null) {
+      b.bus(bus);
+    }
+    return b
         .port(o.effectivePort())
         .store(store)
         .faults(faults(o.faultRate(), o.seed()))
@@ -98,13 +115,25 @@ public final class DemoMain {
   }
 
   static IdempotencyStore store(DemoOptions o, PrintStream out) {
+    return store(o, "demo:" + UUID.randomUUID() + ":", out);
+  }
+
+  static IdempotencyStore store(DemoOptions o, String prefix, PrintStream out) {
     if (!o.redis()) {
       return dev.closedloop.sync.idempotency.InMemoryIdempotencyStore.ofDefaults();
     }
-    String prefix = "demo:" + UUID.randomUUID() + ":";
-    RedisIdempotencyStore store = Backends.redisStore(o.redisUrl(), prefix);
-    out.println("idempotency store: Redis at " + o.redisUrl() + " (keys under " + prefix + ")");
-    out.println("realtime bus: in-process (a Redis bus is not in this build yet; one node needs none)");
+    RedisIdempotencyStore store = Backends.redisStore(o.redisUrl(), prefix + "idem:");
+    out.println("idempotency store: Redis at " + o.redisUrl() + " (keys under " + prefix + "idem:)");
     return store;
+  }
+
+  /** The Redis bus for {@code --redis}, or null for the server's own in-process bus. */
+  static @Nullable RealtimeBus bus(DemoOptions o, String prefix, PrintStream out) {
+    if (!o.redis()) {
+      return null;
+    }
+    RedisRealtimeBus bus = Backends.redisBus(o.redisUrl(), prefix + "rt:");
+    out.println("realtime bus: Redis streams at " + o.redisUrl() + " (keys under " + prefix + "rt:)");
+    return bus;
   }
 }

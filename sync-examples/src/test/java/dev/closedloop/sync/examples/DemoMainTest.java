@@ -76,6 +76,7 @@ class DemoMainTest {
     List<String> lines = run("--mutations", "24", "--clients", "2", "--outage", "0.5", "--redis", url);
 
     assertThat(lines).anyMatch(l -> l.startsWith("idempotency store: Redis at " + url));
+    assertThat(lines).anyMatch(l -> l.startsWith("realtime bus: Redis streams at " + url));
     assertThat(lines.get(lines.size() - 1)).isEqualTo("exactly-once: 24 mutations, 24 applied, 0 duplicates, 0 lost");
   }
 
