@@ -3,6 +3,7 @@ package dev.closedloop.sync.examples;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.closedloop.sync.jdbc.JdbcIdempotencyStore;
+import dev.closedloop.sync.jdbc.PostgresRealtimeBus;
 import dev.closedloop.sync.redis.RedisIdempotencyStore;
 import dev.closedloop.sync.redis.RedisRealtimeBus;
 import dev.closedloop.sync.time.Scheduler;
@@ -61,6 +62,19 @@ final class Backends {
         .uri(redisUrl)                      // e.g. redis://127.0.0.1:6379
         .keyPrefix(keyPrefix)               // e.g. "demo:rt:"
         .maxEventsPerTopic(10_000)          // the replay window kept in each stream
+        .build();
+  }
+
+  /**
+   * A realtime bus on PostgreSQL: an outbox table is the truth, {@code NOTIFY} only rings the
+   * doorbell, so a node that was away catches up from the table.
+   */
+  static PostgresRealtimeBus postgresBus(DataSource dataSource, String tableName) {
+    return PostgresRealtimeBus.builder()
+        .dataSource(dataSource)
+        .tableName(tableName)               // e.g. "demo_outbox"
+        .createSchema(true)                 // or run the shipped realtime-v1.sql in your migrations
+        .maxEventsPerTopic(10_000)          // the replay window kept per topic
         .build();
   }
 }
