@@ -1,6 +1,8 @@
 package dev.closedloop.sync.idempotency;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key a store files a request under: the caller's scope and the client's idempotency key.
@@ -13,6 +15,11 @@ import java.util.Objects;
  * {@code bc} and scope {@code ab} with key {@code c} never collide, whatever characters either
  * part contains. Stores that keep scope and key in separate columns may use {@link #scope()} and
  * {@link #clientKey()} instead.
+ *
+ * <p>Logs: a key is a bearer of a client's request, and a scope often names a person, so neither
+ * is logged in full. {@link #toString()} shows only {@link #redacted()}, a short hash that lets
+ * two log lines about the same key be matched; {@link #redact(String)} does the same for a raw
+ * client key.
  *
  * <p>This class is immutable and threadsafe.
  */
@@ -80,8 +87,32 @@ public final class IdempotencyKey {
     return storageKey.hashCode();
   }
 
+  /**
+   * Returns a short hash of the storage key for logs: {@code "#"} and the first 8 hex digits of
+   * its SHA-256, for example {@code #3fa2c1d0}. Equal keys give equal hashes; the key cannot be
+   * read back from it.
+   */
+  public String redacted() {
+    return redact(storageKey);
+  }
+
+  /**
+   * Returns a short hash of {@code text} for logs, in the form of {@link #redacted()}: use it
+   * wherever a raw idempotency key (or anything else secret-like) would otherwise be logged.
+   *
+   * @param text the text to hide; null gives {@code "#null"}
+   */
+  public static String redact(@Nullable String text) {
+    if (text == null) {
+      return "#null";
+    }
+    byte[] digest = Sha256.newDigest().digest(text.getBytes(StandardCharsets.UTF_8));
+    return "#" + Sha256.toHex(digest).substring(0, 8);
+  }
+
+  /** Returns {@code IdempotencyKey[#<hash>]}: the scope and client key are never shown. */
   @Override
   public String toString() {
-    return "IdempotencyKey[scope=" + scope + ", key=" + clientKey + "]";
+    return "IdempotencyKey[" + redacted() + "]";
   }
 }

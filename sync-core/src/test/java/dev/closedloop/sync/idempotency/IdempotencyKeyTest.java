@@ -72,4 +72,19 @@ class IdempotencyKeyTest {
     assertThatThrownBy(() -> ScopeResolver.principal(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("principalOf cannot be null");
   }
+
+  @Test
+  void logsSeeAShortHashNeverTheKeyOrTheScope() {
+    IdempotencyKey key = IdempotencyKey.of("principal:ann", "order-7f3a-secret");
+
+    assertThat(key.redacted()).matches("#[0-9a-f]{8}");
+    assertThat(key.toString()).isEqualTo("IdempotencyKey[" + key.redacted() + "]")
+        .doesNotContain("order-7f3a-secret").doesNotContain("ann");
+    assertThat(IdempotencyKey.of("principal:ann", "order-7f3a-secret").redacted()).isEqualTo(key.redacted());
+    assertThat(IdempotencyKey.of("principal:bob", "order-7f3a-secret").redacted()).isNotEqualTo(key.redacted());
+    // the hash of the storage key "13:principal:annorder-7f3a-secret", first 4 bytes of its SHA-256
+    assertThat(key.redacted()).isEqualTo(IdempotencyKey.redact(key.storageKey()));
+    assertThat(IdempotencyKey.redact("abc")).isEqualTo("#ba7816bf"); // SHA-256("abc") = ba7816bf...
+    assertThat(IdempotencyKey.redact(null)).isEqualTo("#null");
+  }
 }

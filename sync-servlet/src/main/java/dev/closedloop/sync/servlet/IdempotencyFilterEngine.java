@@ -153,7 +153,16 @@ final class IdempotencyFilterEngine {
 
     ClaimResult outcome;
     try {
+      long claimStart = ticker.read();
       outcome = store.claim(key, fingerprint, lease);
+      long claimNanos = ticker.read() - claimStart;
+      for (IdempotencyFilterListener l : listeners) {
+        try {
+          l.onClaim(key, outcome, claimNanos);
+        } catch (RuntimeException e) {
+          logListener(l, e);
+        }
+      }
       if (outcome instanceof ClaimResult.InProgress && waitNanos > 0) {
         outcome = awaitOutcome(key, fingerprint, outcome);
       }
@@ -392,7 +401,7 @@ final class IdempotencyFilterEngine {
 
   void storeFailed(@Nullable IdempotencyKey key, RuntimeException e) {
     storeFailures.increment();
-    log.warn("Idempotency store {} failed for {}", store, key, e);
+    log.warn("Idempotency store {} failed for key {}", store, key == null ? "(none)" : key.redacted(), e);
     for (IdempotencyFilterListener l : listeners) {
       try {
         l.onStoreFailure(key, e);

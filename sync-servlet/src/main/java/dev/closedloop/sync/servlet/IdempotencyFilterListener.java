@@ -1,5 +1,6 @@
 package dev.closedloop.sync.servlet;
 
+import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +18,18 @@ import org.jspecify.annotations.Nullable;
 public interface IdempotencyFilterListener {
   /** A listener that does nothing. */
   IdempotencyFilterListener NONE = new IdempotencyFilterListener() {};
+
+  /**
+   * The store answered a claim for this request's key, and how long that took: the store's
+   * round trip, measured on the filter's ticker. Called once per keyed request that reached the
+   * store, before the event for its outcome ({@link #onFirst}, {@link #onReplayed}, ...); a claim
+   * that threw is reported by {@link #onStoreFailure} instead. With an in-progress wait configured,
+   * only the first claim is timed and {@code result} is its answer, before the wait.
+   *
+   * @param result what the store answered
+   * @param durationNanos how long {@code IdempotencyStore.claim} took, in nanoseconds
+   */
+  default void onClaim(IdempotencyKey key, ClaimResult result, long durationNanos) {}
 
   /** The key was claimed: the request runs for the first time under it. */
   default void onFirst(IdempotencyKey key) {}

@@ -164,6 +164,12 @@ final class IdempotentExecution {
       return;
     }
     engine.released.increment();
+    if (status < 0) {
+      // The application threw (or the container ended the request): its effects may be partial,
+      // and a retry with the same key runs it again. The container reports the failure itself.
+      log.warn("Idempotency claim for key {} released: the request failed ({}); a retry with this key runs it again",
+          key.redacted(), failure == null ? "completed outside the filter, response unseen" : failure.toString());
+    }
     for (IdempotencyFilterListener l : engine.listeners()) {
       try {
         l.onReleased(key, status, failure);
@@ -175,8 +181,8 @@ final class IdempotentExecution {
 
   private void lostOwnership() {
     engine.ownershipLost.increment();
-    log.warn("Idempotency claim for {} was taken over before the request finished (lease {} too short?);"
-        + " its response was sent but not stored", key, engine.lease);
+    log.warn("Idempotency claim for key {} was taken over before the request finished (lease {} too short?);"
+        + " its response was sent but not stored", key.redacted(), engine.lease);
     for (IdempotencyFilterListener l : engine.listeners()) {
       try {
         l.onOwnershipLost(key);
@@ -199,7 +205,7 @@ final class IdempotentExecution {
       try {
         finish();
       } catch (IOException | RuntimeException e) {
-        log.warn("Could not send the captured response for {}", key, e);
+        log.warn("Could not send the captured response for key {}", key.redacted(), e);
       } finally {
         real.complete();
       }

@@ -1,7 +1,7 @@
 /**
  * Compatibility kits: abstract JUnit 5 classes that every implementation of a Closed Loop Sync
- * SPI extends, so the in-memory, Redis and PostgreSQL implementations all pass the same cases
- * (as Micrometer's {@code MeterRegistryCompatibilityKit} does for registries).
+ * SPI extends, so the in-memory, file, Redis and PostgreSQL implementations all pass the same
+ * cases (as Micrometer's {@code MeterRegistryCompatibilityKit} does for registries).
  */
 @NullMarked
 package dev.closedloop.sync.testkit;

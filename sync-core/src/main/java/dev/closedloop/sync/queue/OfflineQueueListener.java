@@ -1,0 +1,38 @@
+package dev.closedloop.sync.queue;
+
+/**
+ * Hears what an {@link OfflineQueue} does. Every method has a no-op default, so new events can be
+ * added without breaking implementations.
+ *
+ * <p>Contract: listeners are called on the thread that caused the event, after the event is
+ * durable and outside the queue's locks, in the order they were added. They must be fast, must not
+ * throw and must not call back into the queue. A listener that throws anyway is logged and
+ * skipped; the queue and the other listeners go on.
+ *
+ * <p>Implementations must be threadsafe: events arrive on the threads that cause them.
+ */
+public interface OfflineQueueListener {
+
+  /** A listener that does nothing. */
+  OfflineQueueListener NONE = new OfflineQueueListener() {};
+
+  /**
+   * A file queue finished opening. Called once, before {@link OfflineQueueBuilder#open} returns.
+   */
+  default void onRecovered(RecoveryReport report) {}
+
+  /**
+   * An item became a dead letter.
+   *
+   * @param item the item as it now is, with the reason as its {@link QueuedItem#lastError()}
+   */
+  default void onDeadLettered(QueuedItem item) {}
+
+  /**
+   * A {@link OfflineQueue#drain(DrainHandler)} call ended normally (no item was due any more, or
+   * its thread was interrupted). Not called when the drain threw.
+   *
+   * @param summary what the drain did; called even when it took no item
+   */
+  default void onDrained(DrainSummary summary) {}
+}

@@ -1,0 +1,459 @@
+package dev.closedloop.sync.jdbc;
+
+import dev.closedloop.sync.idempotency.ClaimResult;
+import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
+import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.time.Cancellable;
+import dev.closedloop.sync.time.Scheduler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link IdempotencyStore} in one database table, shared by every node of a deployment:
+ * a retry that lands on another node finds the claim or the response the first node left.
+ *
+ * <pre>{@code
+ * JdbcIdempotencyStore store = JdbcIdempotencyStore.builder()
+ *     .dataSource(hikari)
+ *     .tableName("app.idempotency")
+ *     .createSchema(true)                                   // or run the shipped SQL yourself
+ *     .reaper(Scheduler.system(), Duration.ofMinutes(1))
+ *     .build();
+ * }</pre>
+ *
+ * <h2>Schema</h2>
+ *
+ * The table is described by the classpath resource {@value PostgresDialect#SCHEMA_RESOURCE}
+ * (schema version 1). It is created only when the application asks ({@link
+ * JdbcIdempotencyStoreBuilder#createSchema(boolean)} or {@link #createSchema()}); otherwise the
+ * application runs that script (with its table name) in its own migrations. A row is keyed by the
+ * SHA-256 of {@link IdempotencyKey#storageKey()}, so arbitrarily long scopes and keys fit the
+ * index; scope and client key are kept beside it and compared on every read.
+ *
+ * <h2>Operations</h2>
+ *
+ * Every statement runs in autocommit, its own short transaction, on a connection borrowed from
+ * the application's {@link DataSource} for the one call and given back at once, failure or not.
+ * Times are the database's {@code now()} only; the nodes' clocks never enter.
+ *
+ * <ul>
+ *   <li><b>Claim</b>: {@code INSERT … ON CONFLICT DO NOTHING}; one statement when the key is
+ *       new. If a row exists it is read: a live row answers {@link ClaimResult.InProgress},
+ *       {@link ClaimResult.Completed} or {@link ClaimResult.Mismatch}; a dead row (lease over
+ *       under re-execute, abandoned-claim retention or response retention over) is taken over by
+ *       an {@code UPDATE … WHERE token = <the token read> AND expires_at <= now()}, a
+ *       compare-and-set that exactly one of several racing claimers wins. A claimer that loses a
+ *       race starts over.
+ *   <li><b>Complete</b>: {@code UPDATE … WHERE token = ? AND state = 'in_progress'}.
+ *   <li><b>Release</b>: {@code DELETE … WHERE token = ? AND state = 'in_progress'}.
+ *   <li><b>Reap</b>: {@link #reapExpired(int)} deletes dead rows in batches; {@link
+ *       JdbcIdempotencyStoreBuilder#reaper} runs it on a {@link Scheduler}. Dead rows are
+ *       harmless meanwhile: they answer as free.
+ * </ul>
+ *
+ * <p>Use the READ COMMITTED isolation level (PostgreSQL's default). Under a stricter level a
+ * concurrent update can fail a statement with a serialization error, reported as {@link
+ * JdbcStoreException}.
+ *
+ * <h2>Failures</h2>
+ *
+ * When no connection can be had, the connection breaks or a statement fails, the operation
+ * throws {@link JdbcStoreException}; the caller must run nothing. The store has no entry bound of
+ * its own; the reaper keeps the table to the live entries. Responses larger than {@link
+ * #maxResponseBytes()} are kept as not replayable.
+ *
+ * <p>{@link #close()} stops the reaper; the data source stays the application's.
+ *
+ * <p>This class is threadsafe.
+ */
+public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
+  private static final ClaimResult MISMATCH = new ClaimResult.Mismatch();
+  private static final int MAX_CLAIM_ROUNDS = 100;
+  private static final int MAX_BATCHES_PER_REAP_RUN = 1000;
+
+  private final DataSource dataSource;
+  private final PostgresDialect sql;
+  private final ExpiredLeasePolicy policy;
+  private final long abandonedRetentionMillis;
+  private final long maxResponseBytes;
+  private final int reaperBatchSize;
+  private final @Nullable Scheduler reaperScheduler;
+  private final Duration reaperInterval;
+  private final OwnerTokens tokens = new OwnerTokens();
+  private final AtomicReference<@Nullable Cancellable> nextReap = new AtomicReference<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  JdbcIdempotencyStore(JdbcIdempotencyStoreBuilder b, DataSource dataSource) {
+    this.dataSource = dataSource;
+    this.sql = new PostgresDialect(b.tableName);
+    this.policy = b.expiredLeasePolicy;
+    this.abandonedRetentionMillis = ceilMillis(b.abandonedRetention);
+    this.maxResponseBytes = b.maxResponseBytes;
+    this.reaperBatchSize = b.reaperBatchSize;
+    this.reaperScheduler = b.reaperScheduler;
+    this.reaperInterval = b.reaperInterval;
+  }
+
+  /** Starts the reaper, if one was configured; called once by the builder. */
+  void start() {
+    if (reaperScheduler != null) {
+      scheduleReap();
+    }
+  }
+
+  /**
+   * Returns a builder: table {@value JdbcIdempotencyStoreBuilder#DEFAULT_TABLE_NAME}, schema not
+   * created, re-execute, 1 MiB per response, no reaper. The data source must be set.
+   */
+  public static JdbcIdempotencyStoreBuilder builder() {
+    return new JdbcIdempotencyStoreBuilder();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws JdbcStoreException if the database cannot be reached or refuses a statement
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkFingerprint(fingerprint);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    checkOpen();
+    long lifeMillis = policy == ExpiredLeasePolicy.RE_EXECUTE
+        ? leaseMillis
+        : Math.max(leaseMillis, abandonedRetentionMillis);
+    byte[] hash = hash(key);
+    String token = tokens.next();
+    return withConnection("claim", key, c -> {
+      for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+        try (PreparedStatement insert = c.prepareStatement(sql.insertClaim)) {
+          insert.setBytes(1, hash);
+          insert.setString(2, key.scope());
+          insert.setString(3, key.clientKey());
+          insert.setString(4, fingerprint);
+          insert.setString(5, token);
+          insert.setLong(6, leaseMillis);
+          insert.setLong(7, lifeMillis);
+          if (insert.executeUpdate() == 1) {
+            return new ClaimResult.Claimed(token);
+          }
+        }
+        String deadToken;
+        try (PreparedStatement select = c.prepareStatement(sql.selectEntry)) {
+          select.setBytes(1, hash);
+          try (ResultSet row = select.executeQuery()) {
+            if (!row.next()) {
+              continue; // released or reaped since the insert: insert again
+            }
+            if (!row.getBoolean("dead")) {
+              return answer(key, fingerprint, row);
+            }
+            deadToken = row.getString("token");
+          }
+        }
+        try (PreparedStatement takeOver = c.prepareStatement(sql.takeOver)) {
+          takeOver.setString(1, key.scope());
+          takeOver.setString(2, key.clientKey());
+          takeOver.setString(3, fingerprint);
+          takeOver.setString(4, token);
+          takeOver.setLong(5, leaseMillis);
+          takeOver.setLong(6, lifeMillis);
+          takeOver.setBytes(7, hash);
+          takeOver.setString(8, deadToken);
+          if (takeOver.executeUpdate() == 1) {
+            return new ClaimResult.Claimed(token);
+          }
+        }
+        // another claimer took the dead row first: read it again
+      }
+      throw new SQLException("claim lost " + MAX_CLAIM_ROUNDS + " races in a row");
+    });
+  }
+
+  private ClaimResult answer(IdempotencyKey key, String fingerprint, ResultSet row) throws SQLException {
+    if (!fingerprint.equals(row.getString("fingerprint"))
+        || !key.scope().equals(row.getString("scope"))
+        || !key.clientKey().equals(row.getString("client_key"))) {
+      return MISMATCH;
+    }
+    if ("completed".equals(row.getString("state"))) {
+      int status = row.getInt("status");
+      if (!row.getBoolean("replayable")) {
+        return new ClaimResult.Completed(StoredResponse.notReplayable(status));
+      }
+      byte[] headers = row.getBytes("headers");
+      byte[] body = row.getBytes("body");
+      try {
+        Map<String, List<String>> h = HeaderCodec.decode(headers == null ? new byte[0] : headers);
+        return new ClaimResult.Completed(StoredResponse.of(status, h, body == null ? new byte[0] : body));
+      } catch (IllegalArgumentException e) {
+        throw new SQLException("stored response cannot be read: " + e.getMessage(), e);
+      }
+    }
+    long leaseLeft = row.getLong("lease_left_ms");
+    long left = leaseLeft > 0 ? leaseLeft : row.getLong("life_left_ms");
+    return new ClaimResult.InProgress(Duration.ofMillis(Math.max(1, left)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws JdbcStoreException if the database cannot be reached or refuses a statement
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    Objects.requireNonNull(response, "response cannot be null");
+    long retentionMillis = ceilMillis(IdempotencyStore.checkDuration(retention, "retention"));
+    checkOpen();
+    StoredResponse kept = response.isReplayable() && response.size() > maxResponseBytes
+        ? StoredResponse.notReplayable(response.status())
+        : response;
+    byte[] hash = hash(key);
+    return withConnection("complete", key, c -> {
+      try (PreparedStatement update = c.prepareStatement(sql.complete)) {
+        update.setInt(1, kept.status());
+        update.setBoolean(2, kept.isReplayable());
+        update.setBytes(3, HeaderCodec.encode(kept.headers()));
+        update.setBytes(4, kept.body());
+        update.setLong(5, retentionMillis);
+        update.setBytes(6, hash);
+        update.setString(7, token);
+        return update.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws JdbcStoreException if the database cannot be reached or refuses a statement
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public boolean release(IdempotencyKey key, String token) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    checkOpen();
+    byte[] hash = hash(key);
+    return withConnection("release", key, c -> {
+      try (PreparedStatement delete = c.prepareStatement(sql.release)) {
+        delete.setBytes(1, hash);
+        delete.setString(2, token);
+        return delete.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * Deletes at most {@code batchSize} dead rows (whose lease, abandoned-claim retention or
+   * retention has passed, by database time). Rows locked by a concurrent claim are skipped, and
+   * a row taken over meanwhile is kept.
+   *
+   * @return how many rows were deleted; less than {@code batchSize} means none are left for now
+   * @throws IllegalArgumentException if {@code batchSize} is below 1 or above 100,000
+   * @throws JdbcStoreException if the database cannot be reached or refuses the statement
+   * @throws IllegalStateException if the store is closed
+   */
+  public int reapExpired(int batchSize) {
+    if (batchSize < 1 || batchSize > JdbcIdempotencyStoreBuilder.MAX_REAPER_BATCH_SIZE) {
+      throw new IllegalArgumentException("batchSize must be between 1 and "
+          + JdbcIdempotencyStoreBuilder.MAX_REAPER_BATCH_SIZE + ": " + batchSize);
+    }
+    checkOpen();
+    return withConnection("reap", null, c -> {
+      try (PreparedStatement delete = c.prepareStatement(sql.reap)) {
+        delete.setInt(1, batchSize);
+        return delete.executeUpdate();
+      }
+    });
+  }
+
+  /**
+   * Creates the table and its index if they do not exist, from the shipped script, in one
+   * transaction. Safe to call on every start.
+   *
+   * @throws JdbcStoreException if the database refuses it (for example, no CREATE permission)
+   */
+  public void createSchema() {
+    try (Connection c = dataSource.getConnection()) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        for (String statement : sql.schemaStatements()) {
+          s.execute(statement);
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c, e);
+        throw e;
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    } catch (SQLException e) {
+      throw new JdbcStoreException("jdbc idempotency store could not create table " + sql.table + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /** Returns the policy for claims whose lease expired. */
+  public ExpiredLeasePolicy expiredLeasePolicy() {
+    return policy;
+  }
+
+  /** Returns the table, as configured. */
+  public String tableName() {
+    return sql.table;
+  }
+
+  /**
+   * Stops the reaper (a batch already running finishes). The data source is the application's
+   * and stays open. Idempotent. Operations after close throw {@link IllegalStateException}.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      Cancellable next = nextReap.getAndSet(null);
+      if (next != null) {
+        next.cancel();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcIdempotencyStore[table=" + sql.table + ", " + policy + ", maxResponseBytes=" + maxResponseBytes
+        + (reaperScheduler != null ? ", reaper every " + reaperInterval : "") + (closed.get() ? ", closed" : "")
+        + "]";
+  }
+
+  // ---- reaper -------------------------------------------------------------------------------
+
+  private void scheduleReap() {
+    Cancellable next = Objects.requireNonNull(reaperScheduler).schedule(this::reapRun, reaperInterval);
+    nextReap.set(next);
+    if (closed.get()) {
+      next.cancel(); // closed while scheduling
+    }
+  }
+
+  /** One scheduled run: batches until the table has no dead rows left, then the next run. */
+  void reapRun() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      for (int i = 0; i < MAX_BATCHES_PER_REAP_RUN && !closed.get(); i++) {
+        if (reapExpired(reaperBatchSize) < reaperBatchSize) {
+          break;
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("idempotency reaper on {} failed; it runs again in {}", sql.table, reaperInterval, e);
+    } finally {
+      if (!closed.get()) {
+        scheduleReap();
+      }
+    }
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on a connection borrowed for this call, in autocommit, and gives the
+   * connection back whatever happens; a connection lent with autocommit off gets it back off.
+   */
+  private <T> T withConnection(String operation, @Nullable IdempotencyKey key, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean auto = c.getAutoCommit();
+      if (!auto) {
+        c.setAutoCommit(true);
+      }
+      T result;
+      try {
+        result = work.run(c);
+      } catch (SQLException | RuntimeException e) {
+        if (!auto) {
+          restoreQuietly(c, e);
+        }
+        throw e;
+      }
+      if (!auto) {
+        c.setAutoCommit(false);
+      }
+      return result;
+    } catch (SQLException e) {
+      throw new JdbcStoreException("jdbc idempotency store could not " + operation
+          + (key == null ? "" : " " + key) + " in " + sql.table + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void restoreQuietly(Connection c, Exception primary) {
+    try {
+      c.setAutoCommit(false);
+    } catch (SQLException e) {
+      primary.addSuppressed(e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Exception primary) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      primary.addSuppressed(e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("store is closed");
+    }
+  }
+
+  /** Returns the SHA-256 of the key's storage form in UTF-8: the table's primary key. */
+  static byte[] hash(IdempotencyKey key) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(key.storageKey().getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  static long ceilMillis(Duration d) {
+    long millis = d.toMillis();
+    return d.minusMillis(millis).isZero() ? millis : millis + 1;
+  }
+}

@@ -1,0 +1,391 @@
+package dev.closedloop.sync.realtime;
+
+import dev.closedloop.sync.time.Cancellable;
+import dev.closedloop.sync.time.Clock;
+import dev.closedloop.sync.time.Scheduler;
+import dev.closedloop.sync.time.Ticker;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded {@link RealtimeBus}: fan-out inside one JVM, with a bounded replay log and a
+ * latest-state cache per topic. Build it with {@link #builder()}; {@link #create()} takes the
+ * defaults.
+ *
+ * <ul>
+ *   <li><b>Replay log</b>: per topic, bounded by count (default 10,000 events), bytes (default
+ *       16 MiB, by {@link ChangeEvent#approximateSizeBytes()}) and age (default 1 hour, on the
+ *       {@link Ticker}); trimmed as events are published and before every replay, with no
+ *       background thread. Positions are 1, 2, 3… per topic.
+ *   <li><b>Latest state</b>: per topic, the last {@code INSERT}/{@code UPDATE} of each key (a
+ *       {@code DELETE} removes it), bounded by entries (default 100,000 per topic; the least
+ *       recently changed key goes first).
+ *   <li><b>Delivery</b>: every subscription has its own bounded queue (default 4,096 events),
+ *       drained serially by a shared executor (default 8 daemon threads that die when idle), 64
+ *       events per turn so that one busy subscription does not starve others. Publishing only
+ *       appends to queues and never runs a listener. A listener that throws is logged; one that
+ *       blocks holds one delivery thread and fills only its own queue; when a queue overflows,
+ *       its subscription ends with {@link CloseReason#OVERFLOW}.
+ *   <li><b>Close</b>: publishing fails, subscriptions receive what was queued and then
+ *       {@link CloseReason#BUS_CLOSED}, pending {@link #awaitChange} futures fail, and the owned
+ *       delivery threads stop once every subscription has been told.
+ * </ul>
+ *
+ * <p>Concurrency: each topic has one lock; publish, subscribe (with its replay) and replay take
+ * it, so a subscription's replay and its first live event are consecutive. Locks are never
+ * nested and no listener runs under one.
+ *
+ * <p>This class is threadsafe.
+ */
+public final class InProcessRealtimeBus implements RealtimeBus {
+  private static final Logger log = LoggerFactory.getLogger(InProcessRealtimeBus.class);
+
+  /** The bounds of each topic. */
+  record Limits(int maxEvents, long maxBytes, long maxAgeNanos, int maxLatestPerTopic) {}
+
+  private final Limits limits;
+  private final int queueCapacity;
+  private final Executor executor;
+  private final @Nullable ExecutorService ownedExecutor;
+  private final Clock clock;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
+
+  private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Watcher> watchers = new ConcurrentLinkedQueue<>();
+  private final Set<BusSubscription> all = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger undrained = new AtomicInteger();
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  InProcessRealtimeBus(InProcessRealtimeBusBuilder b, Limits limits, @Nullable ExecutorService owned, Executor executor) {
+    this.limits = limits;
+    this.queueCapacity = b.queueCapacity;
+    this.ownedExecutor = owned;
+    this.executor = executor;
+    this.clock = b.clock;
+    this.ticker = b.ticker;
+    this.scheduler = b.scheduler;
+  }
+
+  /** Returns a builder with the defaults above. */
+  public static InProcessRealtimeBusBuilder builder() {
+    return new InProcessRealtimeBusBuilder();
+  }
+
+  /** Returns a bus with the defaults above. */
+  public static InProcessRealtimeBus create() {
+    return builder().build();
+  }
+
+  private TopicState topic(String name) {
+    TopicState t = topics.get(name);
+    if (t == null) {
+      Topics.requireValid(name);
+      t = topics.computeIfAbsent(name, n -> new TopicState(n, limits.maxLatestPerTopic()));
+    }
+    return t;
+  }
+
+  @Override
+  public long publish(ChangeDraft draft) {
+    Objects.requireNonNull(draft, "draft cannot be null");
+    ensureOpen();
+    TopicState t = topic(draft.topic());
+    ChangeEvent event;
+    t.lock.lock();
+    try {
+      ensureOpen(); // a close that raced us has already ended the subscriptions
+      event = ChangeEvent.of(draft, t.nextPosition(), Instant.ofEpochMilli(clock.millis()));
+      t.append(event, ticker.read(), limits);
+      for (BusSubscription s : t.subscribers) {
+        s.offer(event);
+      }
+    } finally {
+      t.lock.unlock();
+    }
+    published.incrementAndGet();
+    notifyWatchers(event);
+    return event.position();
+  }
+
+  @Override
+  public Subscription subscribe(Set<String> topicNames, Cursor after, RealtimeListener listener) {
+    Objects.requireNonNull(topicNames, "topics cannot be null");
+    Objects.requireNonNull(after, "after cannot be null");
+    Objects.requireNonNull(listener, "listener cannot be null");
+    if (topicNames.isEmpty()) {
+      throw new IllegalArgumentException("topics must not be empty");
+    }
+    TreeSet<String> sorted = new TreeSet<>();
+    for (String name : topicNames) {
+      sorted.add(Topics.requireValid(name));
+    }
+    ensureOpen();
+    BusSubscription sub =
+        new BusSubscription(ids.incrementAndGet(), this, Set.copyOf(sorted), listener, queueCapacity, executor);
+    open.incrementAndGet();
+    undrained.incrementAndGet();
+    all.add(sub);
+    Cursor start = Cursor.EMPTY;
+    List<BusSubscription.Reset> resets = new ArrayList<>();
+    List<ChangeEvent> replayed = new ArrayList<>();
+    Set<String> resetTopics = new LinkedHashSet<>();
+    long now = ticker.read();
+    for (String name : sorted) {
+      TopicState t = topic(name);
+      t.lock.lock();
+      try {
+        OptionalLong requested = after.position(name);
+        long from = t.head();
+        if (requested.isPresent()) {
+          t.trim(now, limits);
+          Replay r = t.replayLocked(requested.getAsLong());
+          if (r.isGap()) {
+            resets.add(new BusSubscription.Reset(name, r.head(), Objects.requireNonNull(r.gapReason())));
+            resetTopics.add(name);
+          } else {
+            from = requested.getAsLong();
+            replayed.addAll(r.events());
+          }
+        }
+        start = start.with(name, from);
+        t.subscribers.add(sub);
+      } finally {
+        t.lock.unlock();
+      }
+    }
+    sub.start(start, resets, replayed, resetTopics);
+    if (closed.get()) {
+      sub.closeWith(CloseReason.BUS_CLOSED); // a close raced this subscribe
+    }
+    return sub;
+  }
+
+  @Override
+  public Optional<ChangeEvent> latest(String topicName, String key) {
+    Objects.requireNonNull(key, "key cannot be null");
+    TopicState t = topics.get(Topics.requireValid(topicName));
+    if (t == null) {
+      return Optional.empty();
+    }
+    t.lock.lock();
+    try {
+      return Optional.ofNullable(t.latest(key));
+    } finally {
+      t.lock.unlock();
+    }
+  }
+
+  @Override
+  public Replay replay(String topicName, long after) {
+    Topics.requireValid(topicName);
+    if (after < 0) {
+      throw new IllegalArgumentException("after must not be negative: " + after);
+    }
+    TopicState t = topics.get(topicName);
+    if (t == null) {
+      return after == 0
+          ? Replay.of(List.of(), 0)
+          : Replay.gap("position " + after + " is ahead of topic " + topicName + " (head 0); the bus may have restarted", 0);
+    }
+    t.lock.lock();
+    try {
+      t.trim(ticker.read(), limits);
+      return t.replayLocked(after);
+    } finally {
+      t.lock.unlock();
+    }
+  }
+
+  @Override
+  public long head(String topicName) {
+    TopicState t = topics.get(Topics.requireValid(topicName));
+    if (t == null) {
+      return 0;
+    }
+    t.lock.lock();
+    try {
+      return t.head();
+    } finally {
+      t.lock.unlock();
+    }
+  }
+
+  @Override
+  public int subscriptionCount() {
+    return open.get();
+  }
+
+  /** Returns the number of events published since the bus was created. */
+  public long publishedCount() {
+    return published.get();
+  }
+
+  /** Returns the number of events the replay log of {@code topic} holds now. */
+  public int retainedCount(String topicName) {
+    TopicState t = topics.get(Topics.requireValid(topicName));
+    if (t == null) {
+      return 0;
+    }
+    t.lock.lock();
+    try {
+      t.trim(ticker.read(), limits);
+      return t.logSize();
+    } finally {
+      t.lock.unlock();
+    }
+  }
+
+  /**
+   * Returns a future completed with the first event published after this call that {@code
+   * predicate} accepts, or failed with a {@link TimeoutException} after {@code timeout} (measured
+   * by the bus's {@link Scheduler}), or with an {@link IllegalStateException} if the bus closes.
+   * No thread waits: the predicate runs on the publishing thread, so keep it cheap; if it throws,
+   * the future fails with that exception. Cancelling the future unregisters it.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws IllegalStateException if the bus is closed
+   */
+  public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
+    Objects.requireNonNull(predicate, "predicate cannot be null");
+    Objects.requireNonNull(timeout, "timeout cannot be null");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+    }
+    ensureOpen();
+    Watcher w = new Watcher(predicate);
+    watchers.add(w);
+    Cancellable timer =
+        scheduler.schedule(
+            () -> w.future.completeExceptionally(
+                new TimeoutException("no matching change within " + timeout)),
+            timeout);
+    w.future.whenComplete((e, t) -> {
+      timer.cancel();
+      watchers.remove(w);
+    });
+    if (closed.get()) {
+      w.future.completeExceptionally(new IllegalStateException("realtime bus is closed"));
+    }
+    return w.future;
+  }
+
+  private void notifyWatchers(ChangeEvent event) {
+    for (Watcher w : watchers) {
+      if (w.future.isDone()) {
+        continue;
+      }
+      try {
+        if (w.predicate.test(event)) {
+          w.future.complete(event);
+        }
+      } catch (RuntimeException | Error t) {
+        w.future.completeExceptionally(t);
+      }
+    }
+  }
+
+  private static final class Watcher {
+    final Predicate<? super ChangeEvent> predicate;
+    final CompletableFuture<ChangeEvent> future = new CompletableFuture<>();
+
+    Watcher(Predicate<? super ChangeEvent> predicate) {
+      this.predicate = predicate;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    // Take and release every topic lock, so that no publish is half done when subscriptions end.
+    for (TopicState t : topics.values()) {
+      t.lock.lock();
+      t.lock.unlock();
+    }
+    for (BusSubscription s : all) {
+      s.closeWith(CloseReason.BUS_CLOSED);
+    }
+    for (Watcher w : watchers) {
+      w.future.completeExceptionally(new IllegalStateException("realtime bus is closed"));
+    }
+    maybeShutdownExecutor();
+  }
+
+  /** Returns whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("realtime bus is closed");
+    }
+  }
+
+  // ---- called by subscriptions --------------------------------------------------------------
+
+  void subscriptionEnded() {
+    open.decrementAndGet();
+  }
+
+  void unregister(BusSubscription sub) {
+    for (String name : sub.topics()) {
+      TopicState t = topics.get(name);
+      if (t != null) {
+        t.lock.lock();
+        try {
+          t.subscribers.remove(sub);
+        } finally {
+          t.lock.unlock();
+        }
+      }
+    }
+  }
+
+  /** A subscription delivered its {@code onClosed}. */
+  void drainFinished(BusSubscription sub) {
+    all.remove(sub);
+    undrained.decrementAndGet();
+    maybeShutdownExecutor();
+  }
+
+  private void maybeShutdownExecutor() {
+    if (ownedExecutor != null && closed.get() && undrained.get() == 0) {
+      ownedExecutor.shutdown();
+      log.debug("Realtime bus closed; delivery threads stopping");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "InProcessRealtimeBus[topics=" + topics.size() + ", subscriptions=" + open.get()
+        + (closed.get() ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,52 @@
+package dev.closedloop.sync.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisScriptingCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * A Lua script run by its SHA-1 ({@code EVALSHA}); when the server does not know it yet ({@code
+ * NOSCRIPT}: first use, a restart, {@code SCRIPT FLUSH}, another cluster node) it is sent once
+ * with {@code EVAL}, which also caches it. The digest is computed here, so building a store
+ * needs no round trip.
+ *
+ * <p>This class is immutable and threadsafe.
+ */
+final class LuaScript {
+  private final byte[] source;
+  private final String sha;
+
+  LuaScript(String source) {
+    this.source = source.getBytes(StandardCharsets.UTF_8);
+    this.sha = sha1Hex(this.source);
+  }
+
+  <T> T run(RedisScriptingCommands<byte[], byte[]> redis, ScriptOutputType type, byte[] key, byte[]... args) {
+    byte[][] keys = {key};
+    try {
+      return redis.evalsha(sha, type, keys, args);
+    } catch (RedisNoScriptException e) {
+      return redis.eval(source, type, keys, args);
+    }
+  }
+
+  String sha() {
+    return sha;
+  }
+
+  private static String sha1Hex(byte[] data) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest(data);
+      StringBuilder hex = new StringBuilder(40);
+      for (byte b : digest) {
+        hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+      }
+      return hex.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+    }
+  }
+}

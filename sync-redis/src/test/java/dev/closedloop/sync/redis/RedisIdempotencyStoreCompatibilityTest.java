@@ -1,0 +1,81 @@
+package dev.closedloop.sync.redis;
+
+import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.testkit.IdempotencyStoreCompatibilityKit;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The Redis store passes the compatibility kit on a real server, on Redis time: short real
+ * leases and retentions, and {@link #advanceTime} sleeps (the one place the kit allows it).
+ */
+class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibilityKit {
+  private static final Duration LEASE = Duration.ofMillis(400);
+  private static final String PREFIX = RedisTestSupport.newPrefix();
+  private static RedisClient client;
+
+  @BeforeAll
+  static void connect() {
+    client = RedisClient.create(RedisTestSupport.url());
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    if (client != null) {
+      try (StatefulRedisConnection<String, String> c = client.connect()) {
+        RedisTestSupport.deleteKeys(c.sync(), PREFIX);
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  @Override
+  protected IdempotencyStore newStore(StoreOptions options) {
+    return RedisIdempotencyStore.builder()
+        .client(client)
+        .keyPrefix(PREFIX)
+        .expiredLeasePolicy(options.expiredLeasePolicy())
+        .maxResponseBytes(options.maxResponseBytes())
+        .abandonedClaimRetention(options.abandonedClaimRetention())
+        .build();
+  }
+
+  @Override
+  protected void closeStore(IdempotencyStore store) {
+    ((RedisIdempotencyStore) store).close();
+  }
+
+  @Override
+  protected boolean boundsEntries() {
+    return false; // Redis bounds itself: maxmemory
+  }
+
+  @Override
+  protected Duration lease() {
+    return LEASE;
+  }
+
+  @Override
+  protected Duration retention() {
+    return LEASE.multipliedBy(3);
+  }
+
+  @Override
+  protected Duration abandonedClaimRetention() {
+    return LEASE.multipliedBy(4);
+  }
+
+  @Override
+  protected void advanceTime(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for Redis time to pass", e);
+    }
+  }
+}
