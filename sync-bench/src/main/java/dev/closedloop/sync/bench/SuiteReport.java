@@ -82,7 +82,7 @@ final class SuiteReport {
         "≥ 10× Tape", r -> fractionOf(r, QUEUE + "oursEightProducers", QUEUE + "tapeEightThreads", 10.0)));
     rows.add(new Row("Durable queue recovery, 100,000 records", null, "QueueRecoveryBenchmark.open", List.of(),
         "< 1 s", r -> below(r, "QueueRecoveryBenchmark.open", 1e9)));
-    rows.add(new Row("SSE fan-out, 1,000 clients × 1,000 events: p99", null, "SseFanOut.p99", List.of(),
+    rows.add(new Row("SSE fan-out, 1,000 clients × 1,000 events (closed loop): p99", null, "SseFanOut.p99", List.of(),
         "p99 < 100 ms", r -> below(r, "SseFanOut.p99", 100e6)));
     return rows;
   }
