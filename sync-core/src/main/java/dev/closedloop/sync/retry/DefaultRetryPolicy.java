@@ -201,11 +201,9 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
       throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
     }
     if (failure == null) {
-      if (matches(abortOnResult, result)) {
-        return RetryDecision.stop(RetryDecision.Reason.ABORTED, -1);
-      }
-      if (!matches(retryOnResult, result)) {
-        return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED, -1);
+      RetryDecision verdict = resultVerdict(result);
+      if (verdict != null) {
+        return verdict;
       }
     } else {
       if (matchesFailure(abortOn, failure)) {
@@ -291,7 +289,11 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
    * created only when the first attempt did not simply succeed.
    */
   private R executeSync(@Nullable Callable<? extends R> plain, @Nullable RetryCallable<? extends R> withContext) {
-    long start = ticker.read();
+    // The start time matters only to a deadline, an attempt timeout or an attempt that reads its
+    // context; without them it is read at the first failure, so that a call that succeeds at
+    // once reads no clock at all (a read costs about as much as the rest of the success path).
+    boolean timed = plain == null || deadlineNanos != Long.MAX_VALUE || attemptTimeoutNanos >= 0;
+    long start = timed ? ticker.read() : 0;
     R result = null;
     Throwable failure = null;
     try {
@@ -301,11 +303,18 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     }
     RetryDecision first = null;
     if (failure == null) {
-      first = decide(1, result, null, ticker.read() - start, 0, random);
-      if (first.reason() == RetryDecision.Reason.SUCCEEDED) {
+      // a result's verdict depends neither on time nor on the attempt: no clock read to decide it
+      first = resultVerdict(result);
+      if (first != null && first.reason() == RetryDecision.Reason.SUCCEEDED) {
         succeeded(1, result);
         return result;
       }
+    }
+    if (!timed) {
+      start = ticker.read();
+    }
+    if (failure == null && first == null) {
+      first = decide(1, result, null, ticker.read() - start, 0, random);
     }
     RetryExecution<R> exec =
         RetryExecution.continueSync(this, plain, withContext, start, result, failure, first);
@@ -409,6 +418,20 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
 
   // Indexed loops: a for-each would allocate an iterator per call until the JIT removes it, and
   // the success path is meant to allocate nothing even before that.
+  /**
+   * The part of the decision that depends on a result alone (neither time nor attempt): abort,
+   * success, or null when the result is to be retried and the rest of {@link #decide} applies.
+   */
+  private @Nullable RetryDecision resultVerdict(@Nullable R result) {
+    if (matches(abortOnResult, result)) {
+      return RetryDecision.stop(RetryDecision.Reason.ABORTED, -1);
+    }
+    if (!matches(retryOnResult, result)) {
+      return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED, -1);
+    }
+    return null;
+  }
+
   private boolean matches(List<Predicate<? super R>> predicates, @Nullable R result) {
     for (int i = 0, n = predicates.size(); i < n; i++) {
       if (predicates.get(i).test(result)) {

@@ -255,6 +255,39 @@ class RetryExecutionTest {
     assertThat(allocated).as("bytes allocated by %d calls", rounds).isLessThan(16 * 1024);
   }
 
+  @Test
+  void firstTimeSuccessReadsTheClockOnlyWhenADeadlineNeedsIt() {
+    AtomicInteger reads = new AtomicInteger();
+    dev.closedloop.sync.time.Ticker counting = () -> {
+      reads.incrementAndGet();
+      return time.read();
+    };
+    Callable<String> call = () -> "ok";
+
+    assertThat(RetryPolicy.<String>builder().ticker(counting).noDeadline().build().execute(call)).isEqualTo("ok");
+    assertThat(reads.get()).as("reads without deadline").isZero();
+
+    assertThat(RetryPolicy.<String>builder().ticker(counting).build().execute(call)).isEqualTo("ok");
+    assertThat(reads.get()).as("reads with the default deadline").isEqualTo(1);
+  }
+
+  @Test
+  void withoutDeadlineAFailureStillRetriesAfterItsBackoff() {
+    AtomicInteger calls = new AtomicInteger();
+    RetryPolicy<String> p = policy().noDeadline().maxAttempts(3).fixedDelay(Duration.ofSeconds(2)).build();
+
+    String result = p.execute(() -> {
+      if (calls.incrementAndGet() < 3) {
+        throw new IOException("down");
+      }
+      return "ok";
+    });
+
+    assertThat(result).isEqualTo("ok");
+    assertThat(calls.get()).isEqualTo(3);
+    assertThat(time.read()).isEqualTo(Duration.ofSeconds(4).toNanos());
+  }
+
   private static RetryListener<String> recorderFree() {
     return new RetryListener<>() {};
   }

@@ -13,14 +13,13 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -48,6 +47,8 @@ import org.slf4j.LoggerFactory;
 final class IdempotencyFilterEngine {
   private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  /** Cloned for each digest: a clone skips the provider lookup that getInstance does each time. */
+  private static final @Nullable MessageDigest SHA256_PROTOTYPE = prototype();
 
   final IdempotencyStore store;
   private final ScopeResolver<? super HttpServletRequest> scopeResolver;
@@ -61,7 +62,8 @@ final class IdempotencyFilterEngine {
   private final long waitNanos;
   private final long pollNanos;
   final boolean storeServerErrors;
-  private final Set<String> replayHeaders;
+  /** The headers to replay, lower case; matched ignoring case, without allocating. */
+  private final String[] replayHeaders;
   private final List<IdempotencyFilterListener> listeners;
   private final Ticker ticker;
 
@@ -95,7 +97,7 @@ final class IdempotencyFilterEngine {
     this.storeServerErrors = b.storeServerErrors;
     Set<String> headers = new HashSet<>(IdempotencyFilterBuilder.DEFAULT_REPLAY_HEADERS);
     headers.addAll(b.replayHeaders);
-    this.replayHeaders = Set.copyOf(headers);
+    this.replayHeaders = headers.toArray(new String[0]);
     this.listeners = List.copyOf(b.listeners);
     this.ticker = b.ticker;
   }
@@ -213,8 +215,12 @@ final class IdempotencyFilterEngine {
         logListener(l, e);
       }
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    inFlight.put(key.storageKey(), done);
+    // waiters (in-progress wait > 0) wake on this; with no wait configured nobody would look
+    CompletableFuture<Void> done = null;
+    if (waitNanos > 0) {
+      done = new CompletableFuture<>();
+      inFlight.put(key.storageKey(), done);
+    }
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
     IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done);
     BufferedRequest buffered = new BufferedRequest(request, body, execution);
@@ -268,7 +274,7 @@ final class IdempotencyFilterEngine {
     Map<String, List<String>> kept = new LinkedHashMap<>();
     Collection<String> names = response.getHeaderNames();
     for (String name : names) {
-      if (replayHeaders.contains(name.toLowerCase(Locale.ROOT)) && !kept.containsKey(name)) {
+      if (isReplayed(name) && !kept.containsKey(name)) {
         List<String> values = new ArrayList<>(response.getHeaders(name));
         if (!values.isEmpty()) {
           kept.put(name, values);
@@ -278,7 +284,19 @@ final class IdempotencyFilterEngine {
     return kept;
   }
 
-  void finished(IdempotencyKey key, CompletableFuture<Void> done) {
+  private boolean isReplayed(String name) {
+    for (String h : replayHeaders) {
+      if (h.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void finished(IdempotencyKey key, @Nullable CompletableFuture<Void> done) {
+    if (done == null) {
+      return;
+    }
     inFlight.remove(key.storageKey(), done);
     done.complete(null);
   }
@@ -435,23 +453,42 @@ final class IdempotencyFilterEngine {
 
   // ---- body and fingerprint -----------------------------------------------------------------
 
-  /** Reads the whole body, digesting it; null if it is larger than the limit. */
-  private byte[] readBody(HttpServletRequest request, long declared, MessageDigest digest) throws IOException {
-    int initial = (int) Math.max(0, Math.min(declared >= 0 ? declared : 1024, maxBodyBytes));
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(initial, 32));
+  /**
+   * Reads the whole body, digesting it; null if it is larger than the limit. A declared length
+   * (already checked against the limit) sizes the buffer exactly, so the usual body is read in
+   * place with no chunk and no copy; the buffer grows only for a body longer than declared or of
+   * unknown length.
+   */
+  private byte @Nullable [] readBody(HttpServletRequest request, long declared, MessageDigest digest)
+      throws IOException {
     ServletInputStream in = request.getInputStream();
-    byte[] chunk = new byte[8192];
-    long total = 0;
-    int n;
-    while ((n = in.read(chunk)) != -1) {
-      total += n;
-      if (total > maxBodyBytes) {
-        return null;
+    byte[] buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(8192, maxBodyBytes + 1)];
+    int size = 0;
+    while (true) {
+      if (size == buf.length) {
+        if (size > maxBodyBytes) {
+          return null;
+        }
+        int probe = in.read();
+        if (probe == -1) {
+          break;
+        }
+        long grown = Math.min(Math.max(2L * buf.length, 1024), maxBodyBytes + 1);
+        buf = Arrays.copyOf(buf, (int) Math.max(grown, size + 1L));
+        buf[size++] = (byte) probe;
+        continue;
       }
-      out.write(chunk, 0, n);
-      digest.update(chunk, 0, n);
+      int n = in.read(buf, size, buf.length - size);
+      if (n == -1) {
+        break;
+      }
+      size += n;
     }
-    return out.toByteArray();
+    if (size > maxBodyBytes) {
+      return null;
+    }
+    digest.update(buf, 0, size);
+    return size == buf.length ? buf : Arrays.copyOf(buf, size);
   }
 
   /**
@@ -461,11 +498,12 @@ final class IdempotencyFilterEngine {
    */
   static String fingerprint(HttpServletRequest request, byte[] bodySha256) {
     MessageDigest d = sha256();
-    field(d, request.getMethod().toUpperCase(Locale.ROOT));
-    field(d, request.getRequestURI());
-    field(d, request.getQueryString());
-    field(d, request.getContentType());
-    d.update(ByteBuffer.allocate(4).putInt(bodySha256.length).array());
+    byte[] length = new byte[4];
+    field(d, length, request.getMethod().toUpperCase(Locale.ROOT));
+    field(d, length, request.getRequestURI());
+    field(d, length, request.getQueryString());
+    field(d, length, request.getContentType());
+    d.update(bigEndian(length, bodySha256.length));
     d.update(bodySha256);
     byte[] h = d.digest();
     char[] out = new char[h.length * 2];
@@ -476,21 +514,52 @@ final class IdempotencyFilterEngine {
     return new String(out);
   }
 
-  private static void field(MessageDigest d, @Nullable String value) {
+  private static void field(MessageDigest d, byte[] length, @Nullable String value) {
     if (value == null) {
-      d.update(ByteBuffer.allocate(4).putInt(-1).array());
+      d.update(bigEndian(length, -1));
       return;
     }
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    d.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+    d.update(bigEndian(length, bytes.length));
     d.update(bytes);
   }
 
+  /** Writes {@code value} big-endian into the 4-byte {@code into} and returns it. */
+  private static byte[] bigEndian(byte[] into, int value) {
+    into[0] = (byte) (value >>> 24);
+    into[1] = (byte) (value >>> 16);
+    into[2] = (byte) (value >>> 8);
+    into[3] = (byte) value;
+    return into;
+  }
+
   private static MessageDigest sha256() {
+    MessageDigest prototype = SHA256_PROTOTYPE;
+    if (prototype != null) {
+      try {
+        return (MessageDigest) prototype.clone();
+      } catch (CloneNotSupportedException e) {
+        // not cloneable after all: look it up
+      }
+    }
+    return newSha256();
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  private static @Nullable MessageDigest prototype() {
+    MessageDigest d = newSha256();
+    try {
+      d.clone();
+      return d;
+    } catch (CloneNotSupportedException e) {
+      return null;
     }
   }
 

@@ -34,12 +34,12 @@ final class IdempotentExecution {
   private final IdempotencyKey key;
   private final String token;
   private final CapturingResponse response;
-  private final CompletableFuture<Void> done;
+  private final @Nullable CompletableFuture<Void> done;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean async;
 
   IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, String token,
-      CapturingResponse response, CompletableFuture<Void> done) {
+      CapturingResponse response, @Nullable CompletableFuture<Void> done) {
     this.engine = engine;
     this.key = key;
     this.token = token;

@@ -468,6 +468,40 @@ class IdempotencyFilterHttpTest {
   }
 
   @Test
+  void chunkedBodyOfUnknownLengthIsReadWholeFingerprintedAndReplayed() throws Exception {
+    start();
+    String body = "{\"blob\":\"" + "y".repeat(100 * 1024) + "\"}";
+    HttpResponse<byte[]> first = server.send(chunked("k-chunked", body));
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(text(first)).contains("\"echo\":" + body + "}");
+
+    assertSameResponse(server.send(chunked("k-chunked", body)), first);
+    String lastByteDiffers = body.substring(0, body.length() - 3) + "z\"}";
+    assertProblem(server.send(chunked("k-chunked", lastByteDiffers)), 422, IdempotencyFilter.PROBLEM_KEY_REUSED);
+    assertThat(app.calls("/orders")).isEqualTo(1);
+  }
+
+  @Test
+  void chunkedBodyOneByteOverTheLimitIs413AndOneAtTheLimitRuns() throws Exception {
+    start(IdempotencyFilter.builder().requireKey("/orders/*").maxBodyBytes(64 * 1024));
+    String atLimit = "x".repeat(64 * 1024);
+
+    assertProblem(server.send(chunked("k-limit", atLimit + "x")), 413, IdempotencyFilter.PROBLEM_BODY_TOO_LARGE);
+    assertThat(app.totalCalls()).isZero();
+    HttpResponse<byte[]> ok = server.send(chunked("k-limit", atLimit));
+    assertThat(ok.statusCode()).isEqualTo(201);
+    assertThat(text(ok)).contains("\"echo\":" + atLimit + "}");
+  }
+
+  /** A POST whose body has no declared length: java.net.http sends it chunked. */
+  private HttpRequest chunked(String key, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return HttpRequest.newBuilder(server.uri("/orders")).header("Idempotency-Key", key)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))).build();
+  }
+
+  @Test
   void repeatWaitsForTheFirstAndGetsItsResponseInsteadOf409() throws Exception {
     AtomicLong claims = new AtomicLong();
     app.gate = new CountDownLatch(1);
