@@ -61,34 +61,12 @@ enum IdempotencyProblem {
   byte[] json(String detail) {
     StringBuilder b = new StringBuilder(160 + detail.length());
     b.append("{\"type\":");
-    quote(b, type);
+    JsonText.quote(b, type);
     b.append(",\"title\":");
-    quote(b, title);
+    JsonText.quote(b, title);
     b.append(",\"status\":").append(status).append(",\"detail\":");
-    quote(b, detail);
+    JsonText.quote(b, detail);
     b.append('}');
     return b.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void quote(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    b.append('"');
   }
 }
