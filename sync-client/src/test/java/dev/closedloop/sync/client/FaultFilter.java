@@ -134,7 +134,7 @@ final class FaultFilter implements Filter {
 
       @Override
       public void setWriteListener(WriteListener listener) {
-        throw new UnsupportedOperationException();
+        throw new UnsupportedOperationException("the fault filter buffers blocking writes only");
       }
 
       @Override

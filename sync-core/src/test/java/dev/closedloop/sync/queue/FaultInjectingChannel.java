@@ -172,7 +172,7 @@ final class FaultInjectingChannel extends FileChannel {
 
   @Override
   public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-    throw new UnsupportedOperationException();
+    throw new UnsupportedOperationException("the queue never calls transferFrom; the fault channel does not forward it");
   }
 
   @Override

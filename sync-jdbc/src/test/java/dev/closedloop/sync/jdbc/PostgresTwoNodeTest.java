@@ -10,6 +10,8 @@ import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Subscription;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.VirtualScheduler;
+import dev.closedloop.sync.servlet.twonode.AppNode;
+import dev.closedloop.sync.servlet.twonode.SseStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,8 +50,8 @@ class PostgresTwoNodeTest {
   private String url;
   private PostgresRealtimeBus busA;
   private PostgresRealtimeBus busB;
-  private Node nodeA;
-  private Node nodeB;
+  private AppNode nodeA;
+  private AppNode nodeB;
 
   @BeforeEach
   void startNodes() throws Exception {
@@ -67,8 +69,8 @@ class PostgresTwoNodeTest {
     busB = own(PostgresRealtimeBus.builder().dataSource(poolB).tableName(schema + ".outbox")
         .listenerName("cls-listen-b-" + suffix).scheduler(scheduler).retentionInterval(null)
         .reconnectPolicy(RetryPolicy.builder().initialDelay(Duration.ofSeconds(1)).noDeadline().build()).build());
-    nodeA = own(new Node("A", storeA, busA, executions));
-    nodeB = own(new Node("B", storeB, busB, executions));
+    nodeA = own(new AppNode("A", storeA, busA, executions));
+    nodeB = own(new AppNode("B", storeB, busB, executions));
   }
 
   private <T extends AutoCloseable> T own(T closeable) {
@@ -90,7 +92,7 @@ class PostgresTwoNodeTest {
     }
   }
 
-  private HttpResponse<String> post(Node node, String key) throws Exception {
+  private HttpResponse<String> post(AppNode node, String key) throws Exception {
     return http.send(HttpRequest.newBuilder(node.uri("/orders")).header("Idempotency-Key", key)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"seats\":2}"))
         .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -102,7 +104,7 @@ class PostgresTwoNodeTest {
     CountDownLatch go = new CountDownLatch(1);
     List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      Node node = i % 2 == 0 ? nodeA : nodeB;
+      AppNode node = i % 2 == 0 ? nodeA : nodeB;
       responses.add(CompletableFuture.supplyAsync(() -> {
         try {
           go.await();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.servlet.twonode.AppNode;
+import dev.closedloop.sync.servlet.twonode.SseStream;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -47,8 +49,8 @@ class RedisTwoNodeTest {
   private RedisIdempotencyStore storeA;
   private RedisRealtimeBus busA;
   private RedisRealtimeBus busB;
-  private Node nodeA;
-  private Node nodeB;
+  private AppNode nodeA;
+  private AppNode nodeB;
 
   @BeforeEach
   void startNodes() throws Exception {
@@ -61,8 +63,8 @@ class RedisTwoNodeTest {
     RedisIdempotencyStore storeB = own(RedisIdempotencyStore.builder().uri(url).keyPrefix(prefix + "idem:").build());
     busA = own(RedisRealtimeBus.builder().uri(url).keyPrefix(prefix + "rt:").build());
     busB = own(RedisRealtimeBus.builder().uri(url).keyPrefix(prefix + "rt:").build());
-    nodeA = own(new Node("A", storeA, busA, executions));
-    nodeB = own(new Node("B", storeB, busB, executions));
+    nodeA = own(new AppNode("A", storeA, busA, executions));
+    nodeB = own(new AppNode("B", storeB, busB, executions));
   }
 
   private <T extends AutoCloseable> T own(T closeable) {
@@ -87,7 +89,7 @@ class RedisTwoNodeTest {
     }
   }
 
-  private HttpResponse<String> post(Node node, String key) throws Exception {
+  private HttpResponse<String> post(AppNode node, String key) throws Exception {
     return http.send(HttpRequest.newBuilder(node.uri("/orders")).header("Idempotency-Key", key)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"seats\":2}"))
         .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -99,7 +101,7 @@ class RedisTwoNodeTest {
     CountDownLatch go = new CountDownLatch(1);
     List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      Node node = i % 2 == 0 ? nodeA : nodeB;
+      AppNode node = i % 2 == 0 ? nodeA : nodeB;
       responses.add(CompletableFuture.supplyAsync(() -> {
         try {
           go.await();

@@ -1,4 +1,4 @@
-package dev.closedloop.sync.jdbc;
+package dev.closedloop.sync.servlet.twonode;
 
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.realtime.RealtimeBus;
@@ -21,15 +21,15 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * One application node: embedded Jetty 12 on 127.0.0.1 and an ephemeral port, with the
+ * One application node for multi-node tests of the shared stores and buses: embedded Jetty 12 on 127.0.0.1 and an ephemeral port, with the
  * idempotency filter over {@code store} in front of {@code POST /orders} (which counts its runs
  * in {@code executions}) and the SSE servlet over {@code bus} at {@code /realtime}.
  */
-final class Node implements AutoCloseable {
+public final class AppNode implements AutoCloseable {
   private final Server server;
   private final int port;
 
-  Node(String name, IdempotencyStore store, RealtimeBus bus, AtomicInteger executions) throws Exception {
+  public AppNode(String name, IdempotencyStore store, RealtimeBus bus, AtomicInteger executions) throws Exception {
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -63,11 +63,11 @@ final class Node implements AutoCloseable {
     port = connector.getLocalPort();
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 

@@ -1,4 +1,4 @@
-package dev.closedloop.sync.jdbc;
+package dev.closedloop.sync.servlet.twonode;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** An SSE stream read line by line with java.net.http, its events queued for the test. */
-final class SseStream implements AutoCloseable {
-  record Event(String id, String name, String data) {}
+public final class SseStream implements AutoCloseable {
+  public record Event(String id, String name, String data) {}
 
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final Stream<String> lines;
   private final Thread reader;
 
-  SseStream(HttpClient client, URI uri, String lastEventId) throws IOException, InterruptedException {
+  public SseStream(HttpClient client, URI uri, String lastEventId) throws IOException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
         .timeout(Duration.ofSeconds(10));
     if (!lastEventId.isEmpty()) {
@@ -65,7 +65,7 @@ final class SseStream implements AutoCloseable {
   }
 
   /** Returns the next {@code n} events (comments skipped), waiting up to 10 s for each. */
-  List<Event> next(int n) throws InterruptedException {
+  public List<Event> next(int n) throws InterruptedException {
     List<Event> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Event e = events.poll(10, TimeUnit.SECONDS);

@@ -1,0 +1,6 @@
+/**
+ * Test support shared through sync-servlet's test jar: an application node (embedded Jetty with
+ * the idempotency filter and the SSE servlet over a given store and bus) and an SSE stream
+ * reader, for the multi-node tests of sync-redis and sync-jdbc.
+ */
+package dev.closedloop.sync.servlet.twonode;
