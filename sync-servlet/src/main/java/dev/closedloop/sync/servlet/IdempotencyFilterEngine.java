@@ -155,14 +155,18 @@ final class IdempotencyFilterEngine {
 
     ClaimResult outcome;
     try {
-      long claimStart = ticker.read();
-      outcome = store.claim(key, fingerprint, lease);
-      long claimNanos = ticker.read() - claimStart;
-      for (IdempotencyFilterListener l : listeners) {
-        try {
-          l.onClaim(key, outcome, claimNanos);
-        } catch (RuntimeException e) {
-          logListener(l, e);
+      if (listeners.isEmpty()) {
+        outcome = store.claim(key, fingerprint, lease); // no one times it: read no clock
+      } else {
+        long claimStart = ticker.read();
+        outcome = store.claim(key, fingerprint, lease);
+        long claimNanos = ticker.read() - claimStart;
+        for (IdempotencyFilterListener l : listeners) {
+          try {
+            l.onClaim(key, outcome, claimNanos);
+          } catch (RuntimeException e) {
+            logListener(l, e);
+          }
         }
       }
       if (outcome instanceof ClaimResult.InProgress && waitNanos > 0) {
