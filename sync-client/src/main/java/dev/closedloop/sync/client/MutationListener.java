@@ -13,6 +13,8 @@ import dev.closedloop.sync.realtime.ChangeEvent;
  * back into the mutation (for example {@code mutate}); that work is ordered after the current
  * event.
  *
+ * <p>Implementations need not be threadsafe when the callback executor is serial (the default, or a UI thread's); events for one mutation are never delivered concurrently.
+ *
  * @param <V> the type of the variables
  * @param <T> the type of the result
  */

@@ -9,6 +9,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Contract: called on the replaying thread, in the order the listeners were added; must be
  * fast, must not throw and must not call back into the {@code OfflineSync}. A listener that
  * throws anyway is logged and skipped.
+ *
+ * <p>Replay passes never overlap, so calls are never concurrent; successive passes may run on
+ * different threads, ordered by a lock, so implementations need not be threadsafe.
  */
 public interface OfflineSyncListener {
 

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * <p>{@code onError}, {@code onSuccess} and {@code onSettled} must not throw; if they do, it is
  * logged and the call goes on.
  *
+ * <p>Implementations must be threadsafe: {@code onMutate} runs on the caller's thread while the other methods run on the callback executor.
+ *
  * @param <V> the type of the variables
  * @param <T> the type of the result
  * @param <C> the type of the context

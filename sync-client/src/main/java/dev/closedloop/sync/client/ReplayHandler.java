@@ -11,6 +11,9 @@ import java.net.http.HttpResponse;
  *
  * <p>Contract: called on the replaying thread, once per outcome; must not throw (a throw is
  * logged) and should be quick: the next replay waits for it.
+ *
+ * <p>Replay passes never overlap, so calls are never concurrent; successive passes may run on
+ * different threads, ordered by a lock, so implementations need not be threadsafe.
  */
 public interface ReplayHandler {
 

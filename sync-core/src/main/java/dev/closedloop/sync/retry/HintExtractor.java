@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Contract: fast, pure, must not throw. A hint extractor that throws is treated as "no hint"
  * and logged.
  *
+ * <p>Implementations must be threadsafe: one policy serves concurrent calls.
+ *
  * @param <R> the result type
  */
 @FunctionalInterface

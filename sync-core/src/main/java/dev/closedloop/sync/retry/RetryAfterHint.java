@@ -9,6 +9,8 @@ import java.util.Optional;
  * {@code max(hint, backoff)}, and stops if the hint ends past its deadline.
  *
  * <p>Results can carry hints too: see {@link RetryPolicyBuilder#hints(HintExtractor)}.
+ *
+ * <p>Implementations should be immutable: the hint is read after the attempt ended, possibly on another thread.
  */
 public interface RetryAfterHint {
 

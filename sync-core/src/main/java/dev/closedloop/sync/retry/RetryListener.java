@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Not events: a wait for an open circuit breaker to admit a trial (it is not a retry, see
  * {@link RetryPolicy}), and anything after the future of an asynchronous call was cancelled.
  *
+ * <p>Implementations must be threadsafe: one policy's listeners hear every call made through it, concurrently.
+ *
  * @param <R> the type of the calls' results
  */
 public interface RetryListener<R> {
