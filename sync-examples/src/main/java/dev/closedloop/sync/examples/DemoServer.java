@@ -52,6 +52,8 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is threadsafe.
  */
 public final class DemoServer implements AutoCloseable {
+  private static final Duration ACCEPTOR_EXIT = Duration.ofSeconds(5);
+
   private final String host;
   private final int requestedPort;
   private final DemoState state;
@@ -109,18 +111,20 @@ public final class DemoServer implements AutoCloseable {
   public DemoServer start() throws Exception {
     lifecycle.lock();
     try {
-      ServerConnector open = connector;
-      if (open != null) {
-        if (!open.isRunning()) {
-          open.setPort(boundPort); // back on the same port
-          open.start();
+      Server running = jetty;
+      if (running != null) {
+        if (connector == null) {
+          // back on the same port, through a new connector: a Jetty connector is not made to be
+          // started again once stopped (a second stop can leave its port open)
+          ServerConnector c = connector(running, boundPort);
+          running.addConnector(c);
+          c.start();
+          connector = c;
         }
         return this;
       }
       Server server = new Server();
-      ServerConnector c = new ServerConnector(server);
-      c.setHost(host);
-      c.setPort(requestedPort);
+      ServerConnector c = connector(server, requestedPort);
       server.addConnector(c);
       server.setHandler(context());
       server.setStopTimeout(0); // close() is abrupt: no graceful wait for open streams
@@ -137,6 +141,13 @@ public final class DemoServer implements AutoCloseable {
     } finally {
       lifecycle.unlock();
     }
+  }
+
+  private ServerConnector connector(Server server, int port) {
+    ServerConnector c = new ServerConnector(server);
+    c.setHost(host);
+    c.setPort(port);
+    return c;
   }
 
   private ServletContextHandler context() {
@@ -189,14 +200,25 @@ public final class DemoServer implements AutoCloseable {
   public void stop() {
     lifecycle.lock();
     try {
+      Server server = jetty;
       ServerConnector c = connector;
-      if (c == null || !c.isRunning()) {
+      if (server == null || c == null) {
         return;
       }
+      connector = null;
       try {
         c.stop();
+        // stop() interrupts the acceptor but does not wait for it (the stop timeout is 0), and the
+        // port stays open until the acceptor has left accept(): wait, so that a stopped server
+        // refuses connections and start() can bind the port again
+        c.join(ACCEPTOR_EXIT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while closing the demo server's port", e);
       } catch (Exception e) {
         throw new IllegalStateException("could not close the demo server's port", e);
+      } finally {
+        server.removeConnector(c);
       }
     } finally {
       lifecycle.unlock();

@@ -11,6 +11,8 @@ import dev.closedloop.sync.servlet.IdempotencyFilter;
 import dev.closedloop.sync.time.RandomSource;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -269,20 +271,25 @@ class DemoServerTest {
   }
 
   @Test
-  void afterAnOutageTheServerComesBackOnTheSamePortWithItsStateAndKeys() throws Exception {
+  void afterEachOutageTheServerComesBackOnTheSamePortWithItsStateAndKeys() throws Exception {
     start(DemoServer.builder());
     int port = server.port();
     http.send("POST", "/api/bookings/1005/confirm", "k-restart", "{}");
 
-    server.stop();
-    assertThatThrownBy(() -> http.send("POST", "/api/bookings/1005/confirm", "k-restart", "{}"))
-        .isInstanceOf(ConnectException.class);
-    server.start();
+    for (int outage = 0; outage < 3; outage++) {
+      server.stop();
+      // the port is closed when stop() returns: a new connection is refused (the probe opens its
+      // own socket; the shared client's pooled connection may fail in other ways)
+      assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
+          .isInstanceOf(ConnectException.class);
+      server.start();
+      http = new TestHttp(server); // like a reloaded page: no connection from before the outage
 
-    assertThat(server.port()).isEqualTo(port);
-    HttpResponse<String> replay = http.send("POST", "/api/bookings/1005/confirm", "k-restart", "{}");
-    assertThat(replay.statusCode()).isEqualTo(200);
-    assertThat(replay.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER)).hasValue("true");
+      assertThat(server.port()).isEqualTo(port);
+      HttpResponse<String> replay = http.send("POST", "/api/bookings/1005/confirm", "k-restart", "{}");
+      assertThat(replay.statusCode()).isEqualTo(200);
+      assertThat(replay.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER)).hasValue("true");
+    }
     assertThat(server.state().booking("1005").confirmations()).isEqualTo(1);
   }
 
