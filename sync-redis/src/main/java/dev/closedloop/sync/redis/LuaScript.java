@@ -18,10 +18,12 @@ import java.security.NoSuchAlgorithmException;
 final class LuaScript {
   private final byte[] source;
   private final String sha;
+  private final byte[] shaBytes;
 
   LuaScript(String source) {
     this.source = source.getBytes(StandardCharsets.UTF_8);
     this.sha = sha1Hex(this.source);
+    this.shaBytes = sha.getBytes(StandardCharsets.US_ASCII);
   }
 
   <T> T run(RedisScriptingCommands<byte[], byte[]> redis, ScriptOutputType type, byte[] key, byte[]... args) {
@@ -41,6 +43,16 @@ final class LuaScript {
 
   String sha() {
     return sha;
+  }
+
+  /** The digest in ASCII, for a raw {@code EVALSHA}; callers must not change the array. */
+  byte[] shaBytes() {
+    return shaBytes;
+  }
+
+  /** The source in UTF-8, for a raw {@code EVAL}; callers must not change the array. */
+  byte[] sourceBytes() {
+    return source;
   }
 
   private static String sha1Hex(byte[] data) {

@@ -4,13 +4,11 @@ import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisScriptingCommands;
-import io.lettuce.core.api.sync.RedisServerCommands;
-import io.lettuce.core.api.sync.RedisStringCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +28,19 @@ import org.jspecify.annotations.Nullable;
  *       connection (with {@link ByteArrayCodec}) and closes nothing.
  * </ul>
  *
+ * <h2>Transports</h2>
+ *
+ * A store built from a plain {@code redis://} URI talks to Redis over blocking connections of its
+ * own, one per concurrent caller (at most {@link #maxConnections(int)}): each command is one write
+ * and one read on the caller's thread. That is the fast path: at 8 threads on 2 cores it claims
+ * about 1.4 times as fast as the same store sharing one Lettuce connection, whose every command
+ * crosses to Netty's I/O thread and back (numbers in {@code BENCHMARKS.md}). Every other source
+ * goes through Lettuce, which pipelines the commands of all threads on one connection: a {@code
+ * rediss://} (TLS), Sentinel or Unix-socket URI, a {@link #client(RedisClient)}, and the
+ * application's connections, including Redis Cluster. Both transports resend a command whose
+ * connection broke before it was answered, which every command of the store allows; neither
+ * resends after a timeout.
+ *
  * <p>{@link #clientName(String)} and {@link #commandTimeout(Duration)} apply to connections the
  * store creates; an application's connection keeps its own settings. Setters validate at once
  * with fixed messages; {@link #build()} checks the options against each other and copies them,
@@ -48,6 +59,9 @@ public final class RedisIdempotencyStoreBuilder {
   static final long MAX_MAX_RESPONSE_BYTES = 256L * 1024 * 1024;
   static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
+  /** The most connections a store built from a {@code redis://} URI opens unless set: {@value}. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 64;
+
   private @Nullable RedisURI uri;
   private @Nullable RedisClient client;
   private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
@@ -59,6 +73,7 @@ public final class RedisIdempotencyStoreBuilder {
   private Duration abandonedRetention = IdempotencyStore.DEFAULT_RETENTION;
   private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
   private boolean scriptClaimsOnly;
+  private @Nullable Integer maxConnections;
 
   RedisIdempotencyStoreBuilder() {}
 
@@ -146,6 +161,22 @@ public final class RedisIdempotencyStoreBuilder {
   }
 
   /**
+   * Sets how many connections a store built from a {@code redis://} URI may hold open at once; a
+   * caller that finds all of them busy waits up to the command timeout for one. Default {@value
+   * #DEFAULT_MAX_CONNECTIONS}: size it to the number of request threads that claim at once.
+   * Lettuce transports (see the class comment) use one connection and ignore it.
+   *
+   * @throws IllegalArgumentException if it is below 1 or above 10,000
+   */
+  public RedisIdempotencyStoreBuilder maxConnections(int maxConnections) {
+    if (maxConnections < 1 || maxConnections > 10_000) {
+      throw new IllegalArgumentException("maxConnections must be between 1 and 10000: " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
+    return this;
+  }
+
+  /**
    * Sets what happens when a lease expires before its owner completes. Default {@link
    * ExpiredLeasePolicy#RE_EXECUTE}.
    *
@@ -187,8 +218,8 @@ public final class RedisIdempotencyStoreBuilder {
    * Builds the store. With a URI or a client this connects to Redis.
    *
    * @throws IllegalStateException if not exactly one of uri, client, connection and
-   *     clusterConnection was set, or if clientName or commandTimeout was set with an
-   *     application's connection
+   *     clusterConnection was set, if clientName or commandTimeout was set with an application's
+   *     connection, or maxConnections without a URI
    * @throws RedisStoreException if the store cannot connect
    */
   public RedisIdempotencyStore build() {
@@ -203,33 +234,51 @@ public final class RedisIdempotencyStoreBuilder {
       throw new IllegalStateException(
           "clientName and commandTimeout apply to connections the store creates, not to an application's connection");
     }
+    if (maxConnections != null && uri == null) {
+      throw new IllegalStateException("maxConnections applies to a store built from a URI");
+    }
     String name = clientName != null ? clientName : DEFAULT_CLIENT_NAME;
     Duration timeout = commandTimeout != null ? commandTimeout : DEFAULT_COMMAND_TIMEOUT;
     if (connection != null) {
-      return store(connection.sync(), null, null);
+      return store(StoreCommands.lettuce(connection.sync(), () -> { }));
     }
     if (clusterConnection != null) {
-      return store(clusterConnection.sync(), null, null);
+      return store(StoreCommands.lettuce(clusterConnection.sync(), () -> { }));
     }
     RedisClient owned = null;
     try {
       if (uri != null) {
         RedisURI given = Objects.requireNonNull(uri);
         String uriName = clientName == null && given.getClientName() != null ? given.getClientName() : name;
+        if (plain(given)) {
+          return store(pool(given, uriName, timeout));
+        }
         RedisURI u = RedisURI.builder(given).withClientName(uriName).withTimeout(timeout).build();
-        owned = RedisClient.create(u);
-        StatefulRedisConnection<byte[], byte[]> c = owned.connect(ByteArrayCodec.INSTANCE);
-        return store(c.sync(), c, owned);
+        RedisClient client = RedisClient.create(u);
+        owned = client;
+        StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+        return store(StoreCommands.lettuce(c.sync(), () -> {
+          try {
+            c.close();
+          } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
+          }
+        }));
       }
       StatefulRedisConnection<byte[], byte[]> c = Objects.requireNonNull(client).connect(ByteArrayCodec.INSTANCE);
       try {
         c.setTimeout(timeout);
-        c.sync().clientSetname(name.getBytes(StandardCharsets.US_ASCII));
+        if (c instanceof StatefulRedisConnectionImpl<byte[], byte[]> named) {
+          named.setClientName(name); // kept in the connection's state: set again after a reconnect
+          c.sync().ping(); // the name is on the server before the store is used
+        } else {
+          c.sync().clientSetname(name.getBytes(StandardCharsets.US_ASCII));
+        }
       } catch (RedisException e) {
         c.close();
         throw e;
       }
-      return store(c.sync(), c, null);
+      return store(StoreCommands.lettuce(c.sync(), c::close));
     } catch (RedisException e) {
       if (owned != null) {
         owned.shutdown();
@@ -238,20 +287,39 @@ public final class RedisIdempotencyStoreBuilder {
     }
   }
 
-  private <C extends RedisScriptingCommands<byte[], byte[]> & RedisStringCommands<byte[], byte[]>
-      & RedisServerCommands<byte[], byte[]>> RedisIdempotencyStore store(C redis,
-      @Nullable StatefulConnection<byte[], byte[]> ownedConnection,
-      @Nullable RedisClient ownedClient) {
+  /** Whether the store can reach this URI over its own plain TCP connections (no TLS, Sentinel or socket file). */
+  private static boolean plain(RedisURI uri) {
+    return !uri.isSsl() && uri.getSentinels().isEmpty() && uri.getSocket() == null;
+  }
+
+  private RespPool pool(RedisURI uri, String name, Duration timeout) {
+    int timeoutMillis = (int) timeout.toMillis(); // at most 10 minutes
+    RespPool pool = new RespPool(() -> {
+      RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block(timeout);
+      return RespConnection.open(uri.getHost(), uri.getPort(), timeoutMillis,
+          credentials != null && credentials.hasUsername() ? credentials.getUsername() : null,
+          credentials != null && credentials.hasPassword() ? credentials.getPassword() : null,
+          uri.getDatabase(), name);
+    }, timeout, maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS);
+    try {
+      return pool.warm();
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  private RedisIdempotencyStore store(StoreCommands redis) {
     boolean nativeClaims = !scriptClaimsOnly && serverMajorVersion(redis) >= 7;
-    return new RedisIdempotencyStore(redis, nativeClaims, ownedConnection, ownedClient, keyPrefix,
-        expiredLeasePolicy, abandonedRetention, maxResponseBytes);
+    return new RedisIdempotencyStore(redis, nativeClaims, keyPrefix, expiredLeasePolicy,
+        abandonedRetention, maxResponseBytes);
   }
 
   /** Returns the major version of the server, from {@code INFO server}; 0 if it cannot be read. */
-  private static int serverMajorVersion(RedisServerCommands<byte[], byte[]> redis) {
+  private static int serverMajorVersion(StoreCommands redis) {
     String info;
     try {
-      info = redis.info("server");
+      info = redis.serverInfo();
     } catch (RedisException e) {
       return 0; // INFO refused (an ACL, say): claim by script, which every version runs
     }

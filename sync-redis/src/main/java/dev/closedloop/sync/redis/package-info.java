@@ -1,5 +1,6 @@
 /**
- * Closed Loop Sync on Redis, through Lettuce.
+ * Closed Loop Sync on Redis, through Lettuce (and, for a store built from a plain {@code
+ * redis://} URI, blocking connections of the store's own, its fast path).
  *
  * <ul>
  *   <li>{@link dev.closedloop.sync.redis.RedisIdempotencyStore}: the idempotency store of many

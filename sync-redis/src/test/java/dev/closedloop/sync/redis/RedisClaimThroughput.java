@@ -17,11 +17,12 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Claims per second through one store, from N threads, of distinct keys: {@code pair} mode
  * (the default) claims and completes each key, {@code claim} mode only claims (the operation that
- * compares with a {@code SET NX}). Not a test: run it by hand next to {@code redis-benchmark -t
- * set -n 200000 -c 8 -q}.
+ * compares with a {@code SET NX}). {@code own} (the default) builds the store from the URI, on its
+ * own connections; {@code lettuce} builds it on a Lettuce client, one shared connection. Not a
+ * test: run it by hand next to {@code redis-benchmark -t set -n 200000 -c 8 -q}.
  *
  * <pre>
- * java -cp ... dev.closedloop.sync.redis.RedisClaimThroughput [threads=8] [seconds=10] [warmupSeconds=3] [pair|claim] [native|script]
+ * java -cp ... dev.closedloop.sync.redis.RedisClaimThroughput [threads=8] [seconds=10] [warmupSeconds=3] [pair|claim] [native|script] [own|lettuce]
  * </pre>
  */
 public final class RedisClaimThroughput {
@@ -33,13 +34,20 @@ public final class RedisClaimThroughput {
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     boolean complete = args.length <= 3 || !args[3].equals("claim");
     boolean scriptOnly = args.length > 4 && args[4].equals("script");
+    boolean lettuce = args.length > 5 && args[5].equals("lettuce");
     String url = System.getenv().getOrDefault("SYNC_REDIS_URL", RedisTestSupport.DEFAULT_URL);
     String prefix = RedisTestSupport.newPrefix();
     StoredResponse response = StoredResponse.of(201, Map.of("Content-Type", List.of("application/json")),
         "{\"id\":\"0123456789abcdef0123456789\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Ticker ticker = Ticker.system();
 
-    RedisIdempotencyStoreBuilder builder = RedisIdempotencyStore.builder().uri(url).keyPrefix(prefix);
+    io.lettuce.core.RedisClient client = lettuce ? io.lettuce.core.RedisClient.create(url) : null;
+    RedisIdempotencyStoreBuilder builder = RedisIdempotencyStore.builder().keyPrefix(prefix);
+    if (client != null) {
+      builder.client(client);
+    } else {
+      builder.uri(url);
+    }
     if (scriptOnly) {
       builder.scriptClaimsOnly();
     }
@@ -81,10 +89,14 @@ public final class RedisClaimThroughput {
       for (Thread w : workers) {
         w.join();
       }
-      System.out.printf("redis store: %d threads, %.0f claims/s (%s, %s), %d in %.1f s%n",
+      System.out.printf("redis store: %d threads, %.0f claims/s (%s, %s, %s), %d in %.1f s%n",
           threads, count / elapsed, complete ? "claim+complete" : "claim only",
-          store.nativeClaims() ? "native SET NX PX GET" : "script", count, elapsed);
+          store.nativeClaims() ? "native SET NX PX GET" : "script", lettuce ? "lettuce" : "own connections",
+          count, elapsed);
     } finally {
+      if (client != null) {
+        client.shutdown();
+      }
       RedisClient cleaner = RedisClient.create(url);
       try (StatefulRedisConnection<String, String> c = cleaner.connect()) {
         RedisTestSupport.deleteKeys(c.sync(), prefix);

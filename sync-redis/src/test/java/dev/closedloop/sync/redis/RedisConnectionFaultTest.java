@@ -24,11 +24,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The store's connection is dropped by the server ({@code CLIENT KILL}) before, during and after
- * a claim. To hold a claim in flight on the server deterministically, the test pauses writes
+ * a claim, on both transports: the store's own connections (built from a URI) and a Lettuce
+ * connection (built on a client). To hold a claim in flight on the server deterministically, the test pauses writes
  * ({@code CLIENT PAUSE ... WRITE}, at most a few seconds, always undone): the claim script then
  * waits inside Redis, unexecuted, until the pause ends or its connection dies.
  */
@@ -66,13 +68,17 @@ class RedisConnectionFaultTest {
     }
   }
 
-  private RedisIdempotencyStore store(Duration commandTimeout) {
-    store = RedisIdempotencyStore.builder()
-        .uri(RedisTestSupport.url())
-        .keyPrefix(prefix)
-        .clientName(clientName)
-        .commandTimeout(commandTimeout)
-        .build();
+  enum Transport { OWN, LETTUCE }
+
+  private RedisIdempotencyStore store(Transport transport, Duration commandTimeout) {
+    RedisIdempotencyStoreBuilder b = RedisIdempotencyStore.builder();
+    if (transport == Transport.OWN) {
+      b.uri(RedisTestSupport.url());
+    } else {
+      b.client(adminClient);
+    }
+    store = b.keyPrefix(prefix).clientName(clientName).commandTimeout(commandTimeout).build();
+    assertThat(store.toString()).contains(transport == Transport.OWN ? "own connections" : "lettuce");
     return store;
   }
 
@@ -107,9 +113,10 @@ class RedisConnectionFaultTest {
     assertThat(admin.clientKill(KillArgs.Builder.id(idOf(line)))).isEqualTo(1);
   }
 
-  @Test
-  void claimThatTimesOutAndLosesItsConnectionFailsCleanlyStoresNothingAndTheRetrySucceeds() {
-    IdempotencyStore store = store(Duration.ofMillis(300));
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void claimThatTimesOutAndLosesItsConnectionFailsCleanlyStoresNothingAndTheRetrySucceeds(Transport transport) {
+    IdempotencyStore store = store(transport, Duration.ofMillis(300));
     assertThat(store.claim(IdempotencyKey.of("fault", "warm-up"), "fp", Duration.ofSeconds(30)))
         .isInstanceOf(ClaimResult.Claimed.class);
 
@@ -119,8 +126,13 @@ class RedisConnectionFaultTest {
           .isInstanceOf(RedisStoreException.class)
           .hasMessageContaining("could not claim " + redisKey())
           .hasCauseInstanceOf(RedisCommandTimeoutException.class);
-      // the claim script is still waiting inside Redis; dropping the connection discards it
-      killStoreConnection();
+      if (transport == Transport.LETTUCE) {
+        // the claim is still waiting inside Redis; dropping the connection discards it
+        killStoreConnection();
+      } else {
+        // the store closed the connection of the claim that timed out itself, discarding it
+        await().atMost(Duration.ofSeconds(4)).until(() -> storeClient().isEmpty());
+      }
     } finally {
       unpause();
     }
@@ -131,9 +143,11 @@ class RedisConnectionFaultTest {
     assertThat(admin.get(redisKey())).startsWith("p:").endsWith(((ClaimResult.Claimed) retry).token() + "fp");
   }
 
-  @Test
-  void claimInFlightWhenItsConnectionDropsIsResentAfterTheReconnectAndAnswersClaimedOnce() throws Exception {
-    IdempotencyStore store = store(Duration.ofSeconds(10));
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void claimInFlightWhenItsConnectionDropsIsResentAfterTheReconnectAndAnswersClaimedOnce(Transport transport)
+      throws Exception {
+    IdempotencyStore store = store(transport, Duration.ofSeconds(10));
     assertThat(store.claim(IdempotencyKey.of("fault", "warm-up"), "fp", Duration.ofSeconds(30)))
         .isInstanceOf(ClaimResult.Claimed.class);
     long firstId = idOf(storeClient().orElseThrow());
@@ -145,7 +159,7 @@ class RedisConnectionFaultTest {
       await().atMost(Duration.ofSeconds(4)).until(() -> storeClient()
           .filter(line -> line.contains(" flags=b ") && line.contains(" cmd=set ")).isPresent());
       killStoreConnection();
-      // Lettuce reconnects and resends the claim, which waits for the pause again
+      // the claim is resent on a new connection (Lettuce's after its reconnect), and waits again
       await().atMost(Duration.ofSeconds(4)).until(() -> storeClient()
           .filter(line -> idOf(line) != firstId && line.contains(" flags=b ")).isPresent());
       assertThat(claim).isNotDone();
@@ -160,9 +174,10 @@ class RedisConnectionFaultTest {
     assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.InProgress.class);
   }
 
-  @Test
-  void connectionDroppedBetweenCallsIsReopenedForTheNextCall() {
-    IdempotencyStore store = store(Duration.ofSeconds(5));
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void connectionDroppedBetweenCallsIsReopenedForTheNextCall(Transport transport) {
+    IdempotencyStore store = store(transport, Duration.ofSeconds(5));
     ClaimResult first = store.claim(IdempotencyKey.of("fault", "before"), "fp", Duration.ofSeconds(30));
     assertThat(first).isInstanceOf(ClaimResult.Claimed.class);
     long firstId = idOf(storeClient().orElseThrow());

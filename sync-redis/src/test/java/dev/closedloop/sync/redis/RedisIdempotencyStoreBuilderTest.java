@@ -39,6 +39,20 @@ class RedisIdempotencyStoreBuilderTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> b.abandonedClaimRetention(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+    assertThatThrownBy(() -> b.maxConnections(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConnections must be between 1 and 10000: 0");
+    assertThatThrownBy(() -> b.maxConnections(10_001)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void maxConnectionsNeedsAUri() {
+    RedisClient client = RedisClient.create("redis://127.0.0.1:1");
+    try {
+      assertThatThrownBy(() -> RedisIdempotencyStore.builder().client(client).maxConnections(4).build())
+          .isInstanceOf(IllegalStateException.class).hasMessage("maxConnections applies to a store built from a URI");
+    } finally {
+      client.shutdown();
+    }
   }
 
   @Test
@@ -66,5 +80,6 @@ class RedisIdempotencyStoreBuilderTest {
   void defaultsAreThoseDocumented() {
     assertThat(RedisIdempotencyStoreBuilder.DEFAULT_KEY_PREFIX).isEqualTo("cls:idem:");
     assertThat(RedisIdempotencyStoreBuilder.DEFAULT_MAX_RESPONSE_BYTES).isEqualTo(1024 * 1024);
+    assertThat(RedisIdempotencyStoreBuilder.DEFAULT_MAX_CONNECTIONS).isEqualTo(64);
   }
 }

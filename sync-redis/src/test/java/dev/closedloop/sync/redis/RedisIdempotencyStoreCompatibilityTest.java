@@ -10,11 +10,17 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The Redis store passes the compatibility kit on a real server, on Redis time: short real
- * leases and retentions, and {@link #advanceTime} sleeps (the one place the kit allows it).
+ * leases and retentions, and {@link #advanceTime} sleeps (the one place the kit allows it). This
+ * run goes through a Lettuce connection; the subclasses go through the store's own connections.
  */
 class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibilityKit {
-  /** Only whether fresh keys are claimed by the native command or by the script differs. */
+  /** Whether fresh keys are claimed by the script instead of the native command. */
   boolean scriptClaimsOnly() {
+    return false;
+  }
+
+  /** Whether the store is built from a URI, on its own connections, instead of on a Lettuce client. */
+  boolean ownConnections() {
     return false;
   }
 
@@ -44,8 +50,12 @@ class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibili
     if (scriptClaimsOnly()) {
       b.scriptClaimsOnly();
     }
+    if (ownConnections()) {
+      b.uri(RedisTestSupport.url()).maxConnections(8);
+    } else {
+      b.client(client);
+    }
     return b
-        .client(client)
         .keyPrefix(PREFIX)
         .expiredLeasePolicy(options.expiredLeasePolicy())
         .maxResponseBytes(options.maxResponseBytes())

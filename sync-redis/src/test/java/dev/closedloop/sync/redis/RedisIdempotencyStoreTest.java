@@ -20,6 +20,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What the Redis store writes, and how it behaves beyond the kit, on a real server. */
 class RedisIdempotencyStoreTest {
@@ -29,6 +31,7 @@ class RedisIdempotencyStoreTest {
   private StatefulRedisConnection<String, String> adminConnection;
   private RedisCommands<String, String> admin;
   private RedisIdempotencyStore store;
+  private final List<RedisIdempotencyStore> extraStores = new java.util.ArrayList<>();
 
   @BeforeEach
   void connect() {
@@ -45,6 +48,7 @@ class RedisIdempotencyStoreTest {
     }
     try {
       store.close();
+      extraStores.forEach(RedisIdempotencyStore::close);
       RedisTestSupport.deleteKeys(admin, prefix);
     } finally {
       adminConnection.close();
@@ -140,18 +144,36 @@ class RedisIdempotencyStoreTest {
         .isInstanceOf(ClaimResult.Completed.class);
   }
 
-  @Test
-  void scriptsUnknownToTheServerAreSentWholeOnceAndThenRunBySha() {
+  /** The store on a Lettuce client, or one built from the URI, on its own connections. */
+  private RedisIdempotencyStore store(boolean ownConnections) {
+    if (!ownConnections) {
+      return store;
+    }
+    RedisIdempotencyStore own = RedisIdempotencyStore.builder().uri(RedisTestSupport.url()).keyPrefix(prefix).build();
+    extraStores.add(own);
+    return own;
+  }
+
+  @ParameterizedTest(name = "own connections: {0}")
+  @ValueSource(booleans = {false, true})
+  void scriptsUnknownToTheServerAreSentWholeOnceAndThenRunBySha(boolean ownConnections) {
+    RedisIdempotencyStore store = store(ownConnections);
     admin.scriptFlush();
     String sha = new LuaScript(RedisIdempotencyStore.CLAIM_LUA).sha();
     assertThat(admin.scriptExists(sha)).containsExactly(false);
     claimed(store, Duration.ofSeconds(30));
     assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.InProgress.class);
     assertThat(admin.scriptExists(sha)).containsExactly(true);
+    admin.scriptFlush(); // NOSCRIPT again: the error reply leaves the connection usable
+    assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).isInstanceOf(ClaimResult.InProgress.class);
+    assertThat(store.claim(IdempotencyKey.of("principal:alice", "order-2"), "fp", Duration.ofSeconds(30)))
+        .isInstanceOf(ClaimResult.Claimed.class);
   }
 
-  @Test
-  void keyHoldingAnotherTypeFailsWithAStoreExceptionAndIsLeftAlone() {
+  @ParameterizedTest(name = "own connections: {0}")
+  @ValueSource(booleans = {false, true})
+  void keyHoldingAnotherTypeFailsWithAStoreExceptionAndIsLeftAlone(boolean ownConnections) {
+    RedisIdempotencyStore store = store(ownConnections);
     admin.hset(redisKey(), Map.of("s", "p"));
     assertThatThrownBy(() -> store.claim(key, "fp", Duration.ofSeconds(30)))
         .isInstanceOf(RedisStoreException.class)
@@ -200,6 +222,84 @@ class RedisIdempotencyStoreTest {
     owned.close();
     owned.close(); // idempotent
     await().atMost(Duration.ofSeconds(5)).until(() -> !admin.clientList().contains(" name=" + name + " "));
+  }
+
+  private long connectionsNamed(String name) {
+    return java.util.Arrays.stream(admin.clientList().split("\n")).filter(l -> l.contains(" name=" + name + " ")).count();
+  }
+
+  @Test
+  void aStoreBuiltFromAUriNeverHoldsMoreThanMaxConnectionsAndEveryCallerIsServed() throws Exception {
+    String name = "cls-pool-" + UUID.randomUUID().toString().substring(0, 8);
+    int threads = 16;
+    int perThread = 200;
+    try (RedisIdempotencyStore pooled = RedisIdempotencyStore.builder().uri(RedisTestSupport.url())
+        .keyPrefix(prefix).clientName(name).maxConnections(3).build()) {
+      assertThat(pooled.toString()).contains("own connections");
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicLong claimed = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicLong mostSeen = new java.util.concurrent.atomic.AtomicLong();
+      List<Thread> workers = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread w = new Thread(() -> {
+          try {
+            start.await();
+            for (int i = 0; i < perThread; i++) {
+              if (pooled.claim(IdempotencyKey.of("pool", id + "-" + i), "fp", Duration.ofSeconds(30))
+                  instanceof ClaimResult.Claimed) {
+                claimed.incrementAndGet();
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        workers.add(w);
+        w.start();
+      }
+      start.countDown();
+      while (workers.stream().anyMatch(Thread::isAlive)) {
+        mostSeen.accumulateAndGet(connectionsNamed(name), Math::max);
+        Thread.sleep(5);
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertThat(claimed).hasValue((long) threads * perThread);
+      assertThat(mostSeen.get()).isBetween(1L, 3L);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> connectionsNamed(name) == 0);
+  }
+
+  @Test
+  void aUriWithAWrongPasswordOrNoServerFailsTheBuildAndLeavesNothingOpen() {
+    String name = "cls-auth-" + UUID.randomUUID().toString().substring(0, 8);
+    String url = RedisTestSupport.url();
+    String withPassword = url.replaceFirst("redis://", "redis://:wrong-secret@");
+    assertThatThrownBy(() -> RedisIdempotencyStore.builder().uri(withPassword).clientName(name).build())
+        .isInstanceOf(RedisStoreException.class)
+        .hasMessageStartingWith("redis idempotency store could not connect: ")
+        .hasMessageContaining("AUTH");
+    assertThat(connectionsNamed(name)).isZero();
+    assertThatThrownBy(() -> RedisIdempotencyStore.builder().uri("redis://127.0.0.1:1").build())
+        .isInstanceOf(RedisStoreException.class)
+        .hasMessageContaining("could not connect");
+  }
+
+  @Test
+  void aUriSelectsItsDatabase() {
+    String name = "cls-db-" + UUID.randomUUID().toString().substring(0, 8);
+    String url = RedisTestSupport.url().replaceFirst("/\\d*$", "");
+    try (RedisIdempotencyStore onDb3 = RedisIdempotencyStore.builder().uri(url + "/3")
+        .keyPrefix(prefix).clientName(name).build()) {
+      String token = claimed(onDb3, Duration.ofSeconds(30));
+      assertThat(admin.exists(redisKey())).as("not in database 0").isZero();
+      assertThat(admin.clientList()).containsPattern(" name=" + name + " .* db=3 ");
+      assertThat(store.claim(key, "fp", Duration.ofSeconds(30))).as("database 0 is another keyspace")
+          .isInstanceOf(ClaimResult.Claimed.class);
+      assertThat(onDb3.release(key, token)).isTrue(); // leaves database 3 clean
+    }
   }
 
   @Test

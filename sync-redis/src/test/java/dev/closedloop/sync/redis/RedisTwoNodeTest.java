@@ -1,6 +1,7 @@
 package dev.closedloop.sync.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.Cursor;
@@ -14,6 +15,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,10 +25,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,7 +94,7 @@ class RedisTwoNodeTest {
     }
   }
 
-  private HttpResponse<String> post(AppNode node, String key) throws Exception {
+  private HttpResponse<String> post(AppNode node, String key) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(node.uri("/orders")).header("Idempotency-Key", key)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"seats\":2}"))
         .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -166,10 +171,19 @@ class RedisTwoNodeTest {
     pauseWrites(5_000);
     HttpResponse<String> failed;
     try {
-      failed = post(nodeA, key); // the claim waits inside Redis until the store's 500 ms timeout
-      String line = Arrays.stream(admin.clientList().split("\n"))
-          .filter(l -> l.contains(" name=cls-node-a-" + suffix + " ")).findFirst().orElseThrow();
+      // the claim waits inside Redis (writes are paused) and its connection is dropped mid-claim;
+      // the store resends it on a new connection, where it waits again until the 500 ms timeout
+      CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
+        try {
+          return post(nodeA, key);
+        } catch (IOException | InterruptedException e) {
+          throw new CompletionException(e);
+        }
+      });
+      String line = await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(5))
+          .until(this::blockedClaimOfNodeA, Optional::isPresent).orElseThrow();
       assertThat(admin.clientKill(KillArgs.Builder.id(Long.parseLong(line.substring(3, line.indexOf(' ')))))).isOne();
+      failed = inFlight.get(10, TimeUnit.SECONDS);
     } finally {
       unpause();
     }
@@ -184,6 +198,13 @@ class RedisTwoNodeTest {
     assertThat(executions).hasValue(2);
     assertThat(post(nodeB, key).body()).as("replayed on the other node").isEqualTo(retry.body());
     assertThat(executions).hasValue(2);
+  }
+
+  /** Node A's store connection with a claim waiting on the pause, as a CLIENT LIST line. */
+  private Optional<String> blockedClaimOfNodeA() {
+    return Arrays.stream(admin.clientList().split("\n"))
+        .filter(l -> l.contains(" name=cls-node-a-" + suffix + " ") && l.contains(" flags=b ") && l.contains(" cmd=set "))
+        .findFirst();
   }
 
   private void pauseWrites(long millis) {
