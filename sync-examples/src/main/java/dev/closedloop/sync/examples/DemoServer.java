@@ -193,9 +193,10 @@ public final class DemoServer implements AutoCloseable {
    * clients see their requests fail (an answer being written is lost) and then connection
    * refused, until {@link #start()} opens the same port again. The application keeps running:
    * requests already inside finish, and the idempotency filter keeps their answers for the
-   * retries. (Stopping the whole container instead would let requests still inside the filter
-   * chain meet a stopped servlet context, whose 404 the filter would store as their answer.)
-   * Does nothing if it is not running.
+   * retries. (Stopping the whole container instead would end requests still inside the filter
+   * chain with the stopped context's errors; the filter would release their claims, and their
+   * retries would run them again: safe, but a noisier outage than a closed port.) Does nothing if
+   * it is not running.
    */
   public void stop() {
     lifecycle.lock();

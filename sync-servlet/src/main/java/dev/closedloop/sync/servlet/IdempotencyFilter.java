@@ -55,7 +55,8 @@ import org.jspecify.annotations.Nullable;
  * </ol>
  *
  * <p>What is stored: 2xx, 3xx (a redirect after a POST is the effect's result) and deterministic
- * 4xx; never 408, 409, 425, 429. A 500 releases the claim unless {@code storeServerErrors} is
+ * 4xx; never 408, 409, 425, 429, and no 4xx once the container has begun to stop the application
+ * ({@link #destroy()}): a stopped container answers requests still inside the chain itself. A 500 releases the claim unless {@code storeServerErrors} is
  * set; other 5xx and exceptions always release it, so a retry runs the request again. A
  * response larger than the capture limit (1 MiB) streams through to the client and the claim is
  * completed as not replayable: the effect never runs twice. Every error is an {@code
@@ -233,7 +234,9 @@ public final class IdempotencyFilter implements Filter {
    */
   @Override
   public void init(FilterConfig config) throws ServletException {
-    if (engine != null) {
+    IdempotencyFilterEngine built = engine;
+    if (built != null) {
+      built.inService(true); // a container that stopped the application and starts it again
       return;
     }
     engine = new IdempotencyFilterEngine(fromInitParameters(config));
@@ -352,6 +355,20 @@ public final class IdempotencyFilter implements Filter {
     engine().doFilter((HttpServletRequest) request, (HttpServletResponse) response, chain);
   }
 
+  /**
+   * Takes the filter out of service: the container is stopping the application. A request still
+   * inside the chain from now on may get its answer from the stopped container instead of the
+   * application (Jetty answers 404 from a stopped servlet), so an error status (4xx or 5xx) it
+   * ends with releases its claim instead of being stored: a retry runs it on a node that is up.
+   * A 2xx or 3xx is still stored (only the application answers those), and so is everything that
+   * ended before. {@link #init} puts the filter back in service if the container starts the
+   * application again.
+   */
   @Override
-  public void destroy() {}
+  public void destroy() {
+    IdempotencyFilterEngine e = engine;
+    if (e != null) {
+      e.inService(false);
+    }
+  }
 }

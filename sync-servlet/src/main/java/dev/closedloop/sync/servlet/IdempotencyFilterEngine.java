@@ -62,6 +62,7 @@ final class IdempotencyFilterEngine {
   private final long waitNanos;
   private final long pollNanos;
   final boolean storeServerErrors;
+  private volatile boolean outOfService;
   /** The headers to replay, lower case; matched ignoring case, without allocating. */
   private final String[] replayHeaders;
   private final List<IdempotencyFilterListener> listeners;
@@ -262,10 +263,18 @@ final class IdempotencyFilterEngine {
     }
   }
 
+  /** Sets whether the application is in service; see {@link IdempotencyFilter#destroy()}. */
+  void inService(boolean inService) {
+    this.outOfService = !inService;
+  }
+
   /** Whether a response with {@code status} is the request's lasting result. */
   boolean isStorable(int status) {
     if (status >= 200 && status < 400) {
       return true;
+    }
+    if (outOfService) {
+      return false; // maybe the stopped container's answer, not the application's
     }
     if (status >= 400 && status < 500) {
       return status != 408 && status != 409 && status != 425 && status != 429;
