@@ -31,6 +31,27 @@ class RetryAfterTest {
   }
 
   @Test
+  void theObsoleteDateFormsAreReadToo() {
+    assertThat(RetryAfter.parse("Thursday, 01-Jan-26 00:02:00 GMT", clock)).contains(Duration.ofSeconds(120));
+    assertThat(RetryAfter.parse("Thu Jan  1 00:02:00 2026", clock)).contains(Duration.ofSeconds(120));
+    assertThat(RetryAfter.parse("Thu Jan 01 00:02:00 2026", clock)).as("2DIGIT day").contains(Duration.ofSeconds(120));
+    assertThat(RetryAfter.parse("Sat Jan 10 00:00:00 2026", clock)).contains(Duration.ofDays(1)); // capped
+    // a two-digit year more than 50 years ahead is the past century's
+    assertThat(RetryAfter.parse("Sunday, 06-Nov-94 08:49:37 GMT", clock)).contains(Duration.ZERO);
+    assertThat(RetryAfter.parse("Thursday, 01-Jan-60 00:00:00 GMT", clock)).as("2060").contains(Duration.ofDays(1));
+    assertThat(RetryAfter.parse("Monday, 01-Jan-90 00:00:00 GMT", clock)).as("1990").contains(Duration.ZERO);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "Friday, 01-Jan-26 00:02:00 GMT", "Thursday, 01-Jan-2026 00:02:00 GMT", "Thursday, 01-Jan-26 00:02:00",
+    "Fri Jan  1 00:02:00 2026", "Thu Jan  1 00:02:00 26", "Thu Jan 32 00:02:00 2026"
+  })
+  void malformedObsoleteDatesGiveNoHint(String value) {
+    assertThat(RetryAfter.parse(value, clock)).isEmpty();
+  }
+
+  @Test
   void pastOrPresentHttpDateMeansNoWait() {
     assertThat(RetryAfter.parse("Wed, 31 Dec 2025 23:59:00 GMT", clock)).contains(Duration.ZERO);
     assertThat(RetryAfter.parse("Thu, 01 Jan 2026 00:00:00 GMT", clock)).contains(Duration.ZERO);
