@@ -74,7 +74,10 @@ final class RespPool implements StoreCommands {
   public byte @Nullable [] setNxGet(byte[] key, byte[] value, long pxMillis) {
     byte[] ttl = ascii(Long.toString(pxMillis));
     Object reply = call(c -> c.call(SET, key, value, NX, PX, ttl, GET));
-    return reply instanceof byte[] old ? old : null;
+    if (reply == null) {
+      return null; // the key was free and is now set: the only answer that grants a claim
+    }
+    return (byte[]) expect(byte[].class, reply);
   }
 
   @Override
