@@ -3,6 +3,7 @@ package dev.closedloop.sync.redis;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.time.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisException;
@@ -74,6 +75,7 @@ public final class RedisIdempotencyStoreBuilder {
   private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
   private boolean scriptClaimsOnly;
   private @Nullable Integer maxConnections;
+  private Ticker ticker = Ticker.system();
 
   RedisIdempotencyStoreBuilder() {}
 
@@ -300,7 +302,7 @@ public final class RedisIdempotencyStoreBuilder {
           credentials != null && credentials.hasUsername() ? credentials.getUsername() : null,
           credentials != null && credentials.hasPassword() ? credentials.getPassword() : null,
           uri.getDatabase(), name);
-    }, timeout, maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS);
+    }, timeout, maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, ticker);
     try {
       return pool.warm();
     } catch (RuntimeException e) {
@@ -334,6 +336,12 @@ public final class RedisIdempotencyStoreBuilder {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /** Sets the ticker that ages the store's idle connections: for tests. */
+  RedisIdempotencyStoreBuilder ticker(Ticker ticker) {
+    this.ticker = Objects.requireNonNull(ticker, "ticker cannot be null");
+    return this;
   }
 
   /** Makes every claim run the script, as on Redis before 7: for tests and measurements. */

@@ -48,6 +48,8 @@ final class RespConnection implements AutoCloseable {
   private final byte[] buffer = new byte[16 * 1024];
   private int position;
   private int limit;
+  /** When the pool last took it back, on the pool's ticker; written and read by the pool. */
+  long idleSince;
 
   private RespConnection(Socket socket) throws IOException {
     this.socket = socket;

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.redis;
 
+import dev.closedloop.sync.time.Ticker;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
@@ -24,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Connections are opened on demand, at most {@code maxConnections} at once; a caller waits up
  * to the command timeout for one to come free. An idle connection is reused most recently used
- * first, so a quiet store keeps few warm. A connection that breaks is closed; when it broke
+ * first, so a quiet store keeps few warm; one idle for more than {@link #MAX_IDLE} is closed
+ * instead of reused, because a firewall or load balancer may have dropped it without a word, and
+ * a dead connection would cost its next caller the whole command timeout. A connection that breaks is closed; when it broke
  * before any byte of the reply (Redis restarted, or dropped the connection while it was idle or
  * while the command waited), the command is sent once more on a new connection, as Lettuce
  * resends after a reconnect: every command of the store is safe to resend. A timeout is not
@@ -52,14 +55,19 @@ final class RespPool implements StoreCommands {
     T on(RespConnection c) throws IOException;
   }
 
+  /** How long a connection may sit idle and still be reused. */
+  static final Duration MAX_IDLE = Duration.ofSeconds(60);
+
   private final Opener opener;
+  private final Ticker ticker;
   private final long timeoutMillis;
   private final Semaphore permits;
   private final ConcurrentLinkedDeque<RespConnection> idle = new ConcurrentLinkedDeque<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  RespPool(Opener opener, Duration timeout, int maxConnections) {
+  RespPool(Opener opener, Duration timeout, int maxConnections, Ticker ticker) {
     this.opener = opener;
+    this.ticker = ticker;
     this.timeoutMillis = timeout.toMillis();
     this.permits = new Semaphore(maxConnections);
   }
@@ -167,8 +175,14 @@ final class RespPool implements StoreCommands {
   }
 
   private RespConnection take() {
-    RespConnection c = idle.pollFirst();
-    return c != null ? c : open();
+    long now = ticker.read();
+    for (RespConnection c; (c = idle.pollFirst()) != null; ) {
+      if (now - c.idleSince <= MAX_IDLE.toNanos()) {
+        return c;
+      }
+      c.close(); // idle too long to trust; the ones below it are older still
+    }
+    return open();
   }
 
   private RespConnection open() {
@@ -181,6 +195,7 @@ final class RespPool implements StoreCommands {
   }
 
   private void give(RespConnection c) {
+    c.idleSince = ticker.read();
     idle.offerFirst(c);
     if (closed.get()) {
       drain(); // closed meanwhile: the connection must not outlive the store

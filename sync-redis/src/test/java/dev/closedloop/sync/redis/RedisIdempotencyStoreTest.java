@@ -272,6 +272,32 @@ class RedisIdempotencyStoreTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> connectionsNamed(name) == 0);
   }
 
+  private List<Long> idsOfConnectionsNamed(String name) {
+    return java.util.Arrays.stream(admin.clientList().split("\n")).filter(l -> l.contains(" name=" + name + " "))
+        .map(l -> Long.parseLong(l.substring(3, l.indexOf(' ')))).toList();
+  }
+
+  @Test
+  void aConnectionIdleForMoreThanAMinuteIsReplacedInsteadOfReused() {
+    String name = "cls-idle-" + UUID.randomUUID().toString().substring(0, 8);
+    dev.closedloop.sync.time.ManualTicker ticker = new dev.closedloop.sync.time.ManualTicker();
+    try (RedisIdempotencyStore s = RedisIdempotencyStore.builder().uri(RedisTestSupport.url()).keyPrefix(prefix)
+        .clientName(name).ticker(ticker).build()) {
+      List<Long> first = idsOfConnectionsNamed(name);
+      assertThat(first).hasSize(1);
+
+      ticker.advance(Duration.ofSeconds(60));
+      claimed(s, Duration.ofSeconds(30));
+      assertThat(idsOfConnectionsNamed(name)).as("idle for a minute: reused").isEqualTo(first);
+
+      ticker.advance(Duration.ofSeconds(61));
+      assertThat(s.claim(IdempotencyKey.of("principal:alice", "order-2"), "fp", Duration.ofSeconds(30)))
+          .isInstanceOf(ClaimResult.Claimed.class);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(idsOfConnectionsNamed(name))
+          .as("idle for longer: closed, and a new one opened").hasSize(1).doesNotContainAnyElementsOf(first));
+    }
+  }
+
   @Test
   void aUriWithAWrongPasswordOrNoServerFailsTheBuildAndLeavesNothingOpen() {
     String name = "cls-auth-" + UUID.randomUUID().toString().substring(0, 8);
