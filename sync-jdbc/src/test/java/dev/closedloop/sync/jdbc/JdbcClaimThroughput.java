@@ -1,18 +1,8 @@
 package dev.closedloop.sync.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.closedloop.sync.idempotency.ClaimResult;
-import dev.closedloop.sync.idempotency.IdempotencyKey;
-import dev.closedloop.sync.idempotency.StoredResponse;
-import dev.closedloop.sync.time.Ticker;
-import java.nio.charset.StandardCharsets;
+import dev.closedloop.sync.testkit.StoreThroughput;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Claims per second (claim + complete of distinct keys) through one store and a pool of N
@@ -32,52 +22,14 @@ public final class JdbcClaimThroughput {
     boolean complete = args.length <= 3 || !args[3].equals("claim");
     String url = System.getenv().getOrDefault("SYNC_JDBC_URL", JdbcTestSupport.DEFAULT_URL);
     String schema = JdbcTestSupport.newSchemaName();
-    StoredResponse response = StoredResponse.of(201, Map.of("Content-Type", List.of("application/json")),
-        "{\"id\":\"0123456789abcdef0123456789\"}".getBytes(StandardCharsets.UTF_8));
-    Ticker ticker = Ticker.system();
     JdbcTestSupport.createSchema(url, schema);
     try (HikariDataSource pool = JdbcTestSupport.pool(url, "cls-bench", threads);
         JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(pool)
             .tableName(schema + ".idem").createSchema(true).build()) {
-      LongAdder done = new LongAdder();
-      AtomicBoolean stop = new AtomicBoolean();
-      CountDownLatch go = new CountDownLatch(1);
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        String scope = "bench-" + t;
-        Thread w = new Thread(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            return;
-          }
-          long i = 0;
-          while (!stop.get()) {
-            IdempotencyKey key = IdempotencyKey.of(scope, Long.toString(i++));
-            ClaimResult r = store.claim(key, "fp", Duration.ofSeconds(30));
-            if (!(r instanceof ClaimResult.Claimed)
-                || complete && !store.complete(key, ((ClaimResult.Claimed) r).token(), response, Duration.ofSeconds(60))) {
-              throw new IllegalStateException("unexpected " + r);
-            }
-            done.increment();
-          }
-        });
-        workers.add(w);
-        w.start();
-      }
-      go.countDown();
-      Thread.sleep(warmup * 1000L);
-      long before = done.sum();
-      long start = ticker.read();
-      Thread.sleep(seconds * 1000L);
-      long count = done.sum() - before;
-      double elapsed = (ticker.read() - start) / 1e9;
-      stop.set(true);
-      for (Thread w : workers) {
-        w.join();
-      }
+      StoreThroughput.Result r = StoreThroughput.claims(store, threads, Duration.ofSeconds(warmup),
+          Duration.ofSeconds(seconds), complete);
       System.out.printf("jdbc store: %d threads, %.0f claims/s (%s), %d in %.1f s%n",
-          threads, count / elapsed, complete ? "claim+complete" : "claim only", count, elapsed);
+          threads, r.perSecond(), complete ? "claim+complete" : "claim only", r.operations(), r.seconds());
     } finally {
       JdbcTestSupport.dropSchema(url, schema);
     }

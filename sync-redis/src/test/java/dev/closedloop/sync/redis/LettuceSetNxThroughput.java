@@ -1,14 +1,11 @@
 package dev.closedloop.sync.redis;
 
-import dev.closedloop.sync.time.Ticker;
+import dev.closedloop.sync.testkit.StoreThroughput;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
+import java.time.Duration;
 
 /**
  * The client-side ceiling for {@link RedisClaimThroughput}: plain {@code SET key v NX PX 30000}
@@ -28,40 +25,18 @@ public final class LettuceSetNxThroughput {
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     String url = System.getenv().getOrDefault("SYNC_REDIS_URL", RedisTestSupport.DEFAULT_URL);
     String prefix = RedisTestSupport.newPrefix();
-    Ticker ticker = Ticker.system();
     RedisClient client = RedisClient.create(url);
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
       RedisCommands<String, String> redis = connection.sync();
       SetArgs nx = SetArgs.Builder.nx().px(30_000);
-      LongAdder done = new LongAdder();
-      AtomicBoolean stop = new AtomicBoolean();
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        String base = prefix + t + ":";
-        Thread w = new Thread(() -> {
-          long i = 0;
-          while (!stop.get()) {
-            if (!"OK".equals(redis.set(base + i++, "v", nx))) {
+      StoreThroughput.Result r = StoreThroughput.measure(threads, Duration.ofSeconds(warmup),
+          Duration.ofSeconds(seconds), (thread, i) -> {
+            if (!"OK".equals(redis.set(prefix + thread + ":" + i, "v", nx))) {
               throw new IllegalStateException("SET NX refused a fresh key");
             }
-            done.increment();
-          }
-        });
-        workers.add(w);
-        w.start();
-      }
-      Thread.sleep(warmup * 1000L);
-      long before = done.sum();
-      long start = ticker.read();
-      Thread.sleep(seconds * 1000L);
-      long count = done.sum() - before;
-      double elapsed = (ticker.read() - start) / 1e9;
-      stop.set(true);
-      for (Thread w : workers) {
-        w.join();
-      }
+          });
       System.out.printf("lettuce SET NX: %d threads, one connection, %.0f ops/s, %d in %.1f s%n",
-          threads, count / elapsed, count, elapsed);
+          threads, r.perSecond(), r.operations(), r.seconds());
       RedisTestSupport.deleteKeys(redis, prefix);
     } finally {
       client.shutdown();
