@@ -150,7 +150,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
   private final StoreCommands redis;
   private final boolean nativeClaims;
-  private final boolean pooled;
   private final String keyPrefix;
   private final byte[] prefixBytes;
   private final ExpiredLeasePolicy policy;
@@ -163,7 +162,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       ExpiredLeasePolicy policy, Duration abandonedRetention, long maxResponseBytes) {
     this.redis = redis;
     this.nativeClaims = nativeClaims;
-    this.pooled = redis instanceof RespPool;
     this.keyPrefix = keyPrefix;
     this.prefixBytes = keyPrefix.getBytes(StandardCharsets.UTF_8);
     this.policy = policy;
@@ -327,7 +325,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
   @Override
   public String toString() {
-    return "RedisIdempotencyStore[prefix=" + keyPrefix + ", " + policy + (pooled ? ", own connections" : ", lettuce")
+    return "RedisIdempotencyStore[prefix=" + keyPrefix + ", " + policy + (redis instanceof RespPool ? ", own connections" : ", lettuce")
         + ", maxResponseBytes="
         + maxResponseBytes + (closed.get() ? ", closed" : "") + "]";
   }

@@ -57,6 +57,7 @@ final class RespPool implements StoreCommands {
 
   /** How long a connection may sit idle and still be reused. */
   static final Duration MAX_IDLE = Duration.ofSeconds(60);
+  private static final long MAX_IDLE_NANOS = MAX_IDLE.toNanos();
 
   private final Opener opener;
   private final Ticker ticker;
@@ -177,7 +178,7 @@ final class RespPool implements StoreCommands {
   private RespConnection take() {
     long now = ticker.read();
     for (RespConnection c; (c = idle.pollFirst()) != null; ) {
-      if (now - c.idleSince <= MAX_IDLE.toNanos()) {
+      if (now - c.idleSince <= MAX_IDLE_NANOS) {
         return c;
       }
       c.close(); // idle too long to trust; the ones below it are older still

@@ -12,10 +12,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -57,7 +53,7 @@ class RedisConnectionFaultTest {
       return; // skipped: no server
     }
     try {
-      unpause();
+      RedisTestSupport.unpause(admin);
       if (store != null) {
         store.close();
       }
@@ -80,17 +76,6 @@ class RedisConnectionFaultTest {
     store = b.keyPrefix(prefix).clientName(clientName).commandTimeout(commandTimeout).build();
     assertThat(store.toString()).contains(transport == Transport.OWN ? "own connections" : "lettuce");
     return store;
-  }
-
-  /** CLIENT PAUSE millis WRITE: scripts wait, unexecuted; reads and CLIENT commands go on. */
-  private void pauseWrites(long millis) {
-    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-        new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
-  }
-
-  private void unpause() {
-    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-        new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
   }
 
   private String redisKey() {
@@ -120,7 +105,7 @@ class RedisConnectionFaultTest {
     assertThat(store.claim(IdempotencyKey.of("fault", "warm-up"), "fp", Duration.ofSeconds(30)))
         .isInstanceOf(ClaimResult.Claimed.class);
 
-    pauseWrites(5000);
+    RedisTestSupport.pauseWrites(admin, 5000);
     try {
       assertThatThrownBy(() -> store.claim(key, "fp", Duration.ofSeconds(30)))
           .isInstanceOf(RedisStoreException.class)
@@ -134,7 +119,7 @@ class RedisConnectionFaultTest {
         await().atMost(Duration.ofSeconds(4)).until(() -> storeClient().isEmpty());
       }
     } finally {
-      unpause();
+      RedisTestSupport.unpause(admin);
     }
 
     assertThat(admin.exists(redisKey())).as("nothing stored half-way").isZero();
@@ -153,7 +138,7 @@ class RedisConnectionFaultTest {
     long firstId = idOf(storeClient().orElseThrow());
 
     CompletableFuture<ClaimResult> claim;
-    pauseWrites(5000);
+    RedisTestSupport.pauseWrites(admin, 5000);
     try {
       claim = CompletableFuture.supplyAsync(() -> store.claim(key, "fp", Duration.ofSeconds(30)));
       await().atMost(Duration.ofSeconds(4)).until(() -> storeClient()
@@ -165,7 +150,7 @@ class RedisConnectionFaultTest {
       assertThat(claim).isNotDone();
       assertThat(admin.exists(redisKey())).isZero();
     } finally {
-      unpause();
+      RedisTestSupport.unpause(admin);
     }
 
     ClaimResult result = claim.get(10, TimeUnit.SECONDS);

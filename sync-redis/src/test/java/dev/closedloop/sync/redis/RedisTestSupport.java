@@ -8,6 +8,10 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -49,6 +53,22 @@ final class RedisTestSupport {
   }
 
   /** Deletes every key under {@code prefix} (which must hold no glob characters); returns how many. */
+  /**
+   * {@code CLIENT PAUSE millis WRITE}: commands that write (and scripts) wait, unexecuted, until
+   * the pause ends or their connection dies; reads and CLIENT commands go on. Always undo it with
+   * {@link #unpause}.
+   */
+  static void pauseWrites(RedisCommands<String, String> admin, long millis) {
+    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+        new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
+  }
+
+  /** {@code CLIENT UNPAUSE}. */
+  static void unpause(RedisCommands<String, String> admin) {
+    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+        new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+  }
+
   static long deleteKeys(RedisCommands<String, String> redis, String prefix) {
     long deleted = 0;
     ScanCursor cursor = ScanCursor.INITIAL;

@@ -8,10 +8,6 @@ import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -51,7 +47,7 @@ class RedisTwoNodeTest extends TwoNodeScenarios {
   @AfterEach
   void unpauseBeforeTheNodesClose() {
     if (admin != null) {
-      unpause(); // a failed fault case must not leave Redis paused for the rest of the suite
+      RedisTestSupport.unpause(admin); // a failed fault case must not leave Redis paused for the rest of the suite
     }
   }
 
@@ -59,7 +55,7 @@ class RedisTwoNodeTest extends TwoNodeScenarios {
   void claimWhoseRedisConnectionDropsFailsWith503StoresNothingAndTheRetrySucceeds() throws Exception {
     String key = "fault-" + suffix;
     assertThat(post(nodeA, "warm-up-" + suffix).statusCode()).isEqualTo(201);
-    pauseWrites(5_000);
+    RedisTestSupport.pauseWrites(admin, 5_000);
     HttpResponse<String> failed;
     try {
       // the claim waits inside Redis (writes are paused) and its connection is dropped mid-claim;
@@ -76,7 +72,7 @@ class RedisTwoNodeTest extends TwoNodeScenarios {
       assertThat(admin.clientKill(KillArgs.Builder.id(Long.parseLong(line.substring(3, line.indexOf(' ')))))).isOne();
       failed = inFlight.get(10, TimeUnit.SECONDS);
     } finally {
-      unpause();
+      RedisTestSupport.unpause(admin);
     }
     assertThat(failed.statusCode()).isEqualTo(503);
     assertThat(failed.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
@@ -96,15 +92,5 @@ class RedisTwoNodeTest extends TwoNodeScenarios {
     return Arrays.stream(admin.clientList().split("\n"))
         .filter(l -> l.contains(" name=cls-node-a-" + suffix + " ") && l.contains(" flags=b ") && l.contains(" cmd=set "))
         .findFirst();
-  }
-
-  private void pauseWrites(long millis) {
-    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-        new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
-  }
-
-  private void unpause() {
-    admin.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-        new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
   }
 }
