@@ -1,5 +1,6 @@
 package dev.closedloop.sync.servlet;
 
+import dev.closedloop.sync.servlet.testing.EmbeddedJetty;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -25,20 +26,18 @@ import java.util.EnumSet;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /** Embedded Jetty 12 on 127.0.0.1, an ephemeral port, and a client for it. */
 final class TestServer implements AutoCloseable {
   static final String USER_HEADER = "X-Test-User";
 
-  private final Server server;
+  private final EmbeddedJetty jetty;
   private final int port;
   final HttpClient client;
 
-  private TestServer(Server server, int port) {
-    this.server = server;
-    this.port = port;
+  private TestServer(EmbeddedJetty jetty) {
+    this.jetty = jetty;
+    this.port = jetty.port();
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
   }
@@ -48,29 +47,16 @@ final class TestServer implements AutoCloseable {
    * {@value #USER_HEADER} header), then whatever {@code setup} adds.
    */
   static TestServer start(Consumer<ServletContextHandler> setup) throws Exception {
-    Server server = new Server();
-    ServerConnector connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    FilterHolder auth = new FilterHolder(new HeaderAuthentication());
-    auth.setAsyncSupported(true);
-    context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
-    setup.accept(context);
-    server.setHandler(context);
-    try {
-      server.start();
-    } catch (Exception e) {
-      server.stop();
-      throw e;
-    }
-    return new TestServer(server, connector.getLocalPort());
+    return new TestServer(EmbeddedJetty.start(context -> {
+      FilterHolder auth = new FilterHolder(new HeaderAuthentication());
+      auth.setAsyncSupported(true);
+      context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST));
+      setup.accept(context);
+    }));
   }
 
   URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return jetty.uri(path);
   }
 
   HttpResponse<byte[]> post(String path, String key, String body) throws Exception {
@@ -107,14 +93,7 @@ final class TestServer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      server.stop();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (Exception e) {
-      throw new IllegalStateException("could not stop the test server", e);
-    }
+    jetty.close();
   }
 
   /** Test authentication: the principal is the X-Test-User header, if any. */

@@ -4,6 +4,7 @@ import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.servlet.IdempotencyFilter;
 import dev.closedloop.sync.servlet.RealtimeSseServlet;
+import dev.closedloop.sync.servlet.testing.EmbeddedJetty;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,10 +16,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * One application node for multi-node tests of the shared stores and buses: embedded Jetty 12 on 127.0.0.1 and an ephemeral port, with the
@@ -26,53 +24,39 @@ import org.eclipse.jetty.server.ServerConnector;
  * in {@code executions}) and the SSE servlet over {@code bus} at {@code /realtime}.
  */
 public final class AppNode implements AutoCloseable {
-  private final Server server;
-  private final int port;
+  private final EmbeddedJetty jetty;
 
   public AppNode(String name, IdempotencyStore store, RealtimeBus bus, AtomicInteger executions) throws Exception {
-    server = new Server();
-    ServerConnector connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    FilterHolder filter = new FilterHolder(IdempotencyFilter.builder().store(store)
-        .inProgressWait(Duration.ofSeconds(10)).build());
-    filter.setAsyncSupported(true);
-    context.addFilter(filter, "/orders", EnumSet.of(DispatcherType.REQUEST));
-    context.addServlet(new ServletHolder(new HttpServlet() {
-      @Override
-      protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        int run = executions.incrementAndGet();
-        resp.setStatus(201);
-        resp.setContentType("application/json");
-        resp.getOutputStream().write(("{\"run\":" + run + ",\"node\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
-      }
-    }), "/orders");
-    ServletHolder sse = new ServletHolder(RealtimeSseServlet.builder(bus).build());
-    sse.setAsyncSupported(true);
-    context.addServlet(sse, "/realtime");
-    server.setHandler(context);
-    try {
-      server.start();
-    } catch (Exception e) {
-      server.stop();
-      throw e;
-    }
-    port = connector.getLocalPort();
+    jetty = EmbeddedJetty.start(context -> {
+      FilterHolder filter = new FilterHolder(IdempotencyFilter.builder().store(store)
+          .inProgressWait(Duration.ofSeconds(10)).build());
+      filter.setAsyncSupported(true);
+      context.addFilter(filter, "/orders", EnumSet.of(DispatcherType.REQUEST));
+      context.addServlet(new ServletHolder(new HttpServlet() {
+        @Override
+        protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+          int run = executions.incrementAndGet();
+          resp.setStatus(201);
+          resp.setContentType("application/json");
+          resp.getOutputStream().write(("{\"run\":" + run + ",\"node\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+      }), "/orders");
+      ServletHolder sse = new ServletHolder(RealtimeSseServlet.builder(bus).build());
+      sse.setAsyncSupported(true);
+      context.addServlet(sse, "/realtime");
+    });
   }
 
   public URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return jetty.uri(path);
   }
 
   public int port() {
-    return port;
+    return jetty.port();
   }
 
   @Override
-  public void close() throws Exception {
-    server.stop();
+  public void close() {
+    jetty.close();
   }
 }
