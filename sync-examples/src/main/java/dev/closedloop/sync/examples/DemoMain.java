@@ -26,20 +26,33 @@ public final class DemoMain {
 
   /** Runs the demo; exits 0 when every check held, 1 when one failed, 2 on a bad option. */
   public static void main(String[] args) throws Exception {
+    int status = cli(args, System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Runs the command line and returns the exit status. {@code --help} (or {@code -h}) anywhere
+   * prints the usage to {@code out} and runs nothing; a bad option prints what is wrong and the
+   * usage to {@code err} and returns 2.
+   */
+  static int cli(String[] args, PrintStream out, PrintStream err) throws Exception {
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h")) {
+        out.println(DemoOptions.USAGE);
+        return 0;
+      }
+    }
     DemoOptions options;
     try {
       options = DemoOptions.parse(args);
     } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println(DemoOptions.USAGE);
-      System.exit(2);
-      return;
+      err.println(e.getMessage());
+      err.println(DemoOptions.USAGE);
+      return 2;
     }
-    if (args.length == 1 && args[0].equals("--help")) {
-      System.out.println(DemoOptions.USAGE);
-      return;
-    }
-    System.exit(run(options, System.out));
+    return run(options, out);
   }
 
   /**

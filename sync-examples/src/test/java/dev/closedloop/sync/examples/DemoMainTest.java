@@ -2,6 +2,7 @@ package dev.closedloop.sync.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
@@ -107,5 +108,27 @@ class DemoMainTest {
     assertThatThrownBy(() -> DemoOptions.parse("--mutations")).hasMessage("--mutations needs a value");
     assertThatThrownBy(() -> DemoOptions.parse("--mutations", "many")).hasMessage("--mutations must be a whole number: many");
     assertThatThrownBy(() -> DemoOptions.parse("--redis", "localhost:6379")).hasMessage("--redis takes a redis:// URL: localhost:6379");
+  }
+
+  @Test
+  void helpPrintsTheUsageAloneAndRunsNothing() throws Exception {
+    for (String[] args : new String[][] {{"--help"}, {"-h"}, {"--mutations", "5", "--help"}}) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int status = DemoMain.cli(args, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+      assertThat(status).isZero();
+      assertThat(out.toString(UTF_8)).isEqualTo(DemoOptions.USAGE + System.lineSeparator());
+      assertThat(err.toString(UTF_8)).isEmpty();
+    }
+  }
+
+  @Test
+  void aBadOptionNamesItselfThenTheUsageAndExitsWithTwo() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = DemoMain.cli(new String[] {"--fast"}, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+    assertThat(status).isEqualTo(2);
+    assertThat(out.toString(UTF_8)).isEmpty();
+    assertThat(err.toString(UTF_8)).isEqualTo("unknown option --fast" + System.lineSeparator() + DemoOptions.USAGE + System.lineSeparator());
   }
 }
