@@ -64,6 +64,8 @@ import org.slf4j.LoggerFactory;
  *       compare-and-set that exactly one of several racing claimers wins. A claimer that loses a
  *       race starts over.
  *   <li><b>Complete</b>: {@code UPDATE … WHERE token = ? AND state = 'in_progress'}.
+ *   <li><b>Renew</b>: {@code UPDATE … SET lease_expires_at = now() + lease WHERE token = ? AND
+ *       state = 'in_progress'}.
  *   <li><b>Release</b>: {@code DELETE … WHERE token = ? AND state = 'in_progress'}.
  *   <li><b>Reap</b>: {@link #reapExpired(int)} deletes dead rows in batches; {@link
  *       JdbcIdempotencyStoreBuilder#reaper} runs it on a {@link Scheduler}. Dead rows are
@@ -260,6 +262,35 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         delete.setBytes(1, hash);
         delete.setString(2, token);
         return delete.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code UPDATE … WHERE token = ? AND state = 'in_progress'} that moves the lease end to
+   * {@code now()} plus {@code lease}.
+   *
+   * @throws JdbcStoreException if the database cannot be reached or refuses a statement
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public boolean renew(IdempotencyKey key, String token, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    checkOpen();
+    byte[] hash = hash(key);
+    return withConnection("renew", key, c -> {
+      try (PreparedStatement update = c.prepareStatement(sql.renew)) {
+        update.setLong(1, leaseMillis);
+        update.setBoolean(2, policy == ExpiredLeasePolicy.RE_EXECUTE);
+        update.setLong(3, leaseMillis);
+        update.setLong(4, leaseMillis);
+        update.setBytes(5, hash);
+        update.setString(6, token);
+        return update.executeUpdate() == 1;
       }
     });
   }

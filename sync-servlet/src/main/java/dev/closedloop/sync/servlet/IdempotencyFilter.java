@@ -63,6 +63,13 @@ import org.jspecify.annotations.Nullable;
  * application/problem+json} body (RFC 9457) whose {@code type} is one of the {@code PROBLEM_*}
  * URIs below.
  *
+ * <p>While the handler runs, the claim's lease is renewed every third of the lease (one shared
+ * {@link IdempotencyFilterBuilder#scheduler timer}), so a handler slower than its lease is not run
+ * again by a retry. When storing the response fails with the store unreachable, the response is
+ * held and the completion retried with backoff (the lease still renewed) until it is stored or
+ * the retention ends: the effect happened, so the key must not run again. The guide's chapter
+ * "When the store fails late" says which window remains.
+ *
  * <p>Asynchronous handlers ({@code startAsync}) are supported: the claim is completed when the
  * handler calls {@code AsyncContext.complete()} (or an async dispatch returns, if the filter is
  * mapped for {@code ASYNC} too), and released if the container ends the request on an error or

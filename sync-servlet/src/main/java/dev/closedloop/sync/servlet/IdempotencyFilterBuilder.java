@@ -4,6 +4,7 @@ import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.InMemoryIdempotencyStore;
 import dev.closedloop.sync.idempotency.ScopeResolver;
+import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -57,6 +58,7 @@ public final class IdempotencyFilterBuilder {
   final Set<String> replayHeaders = new LinkedHashSet<>();
   final List<IdempotencyFilterListener> listeners = new ArrayList<>();
   Ticker ticker = Ticker.system();
+  Scheduler scheduler = Scheduler.system();
 
   IdempotencyFilterBuilder() {}
 
@@ -303,12 +305,28 @@ public final class IdempotencyFilterBuilder {
   }
 
   /**
-   * Sets the ticker that measures {@link #inProgressWait}. Default the system ticker.
+   * Sets the ticker that measures {@link #inProgressWait} and the completion retries (see
+   * {@link #scheduler}). Default the system ticker. With a {@link
+   * dev.closedloop.sync.time.ManualTicker} (and a {@link dev.closedloop.sync.time.VirtualScheduler}
+   * on it) the waits between completion retries move virtual time instead of sleeping.
    *
    * @throws NullPointerException if {@code ticker} is null
    */
   public IdempotencyFilterBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker cannot be null");
+    return this;
+  }
+
+  /**
+   * Sets the timer that renews the lease of every claim this filter holds (every third of the
+   * lease, while the request runs and while a failed completion is retried): one shared timer,
+   * not a thread per request. A renewal is one short store call. Default {@link
+   * Scheduler#system()}.
+   *
+   * @throws NullPointerException if {@code scheduler} is null
+   */
+  public IdempotencyFilterBuilder scheduler(Scheduler scheduler) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
     return this;
   }
 

@@ -6,6 +6,8 @@ import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -32,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -67,6 +70,10 @@ final class IdempotencyFilterEngine {
   private final String[] replayHeaders;
   private final List<IdempotencyFilterListener> listeners;
   private final Ticker ticker;
+  private final Scheduler scheduler;
+  private final RetryPolicy<ClaimKeeper.Completion> completionRetry;
+  private final ClaimKeeper.Events keeperEvents = new KeeperEvents();
+  private final AtomicBoolean renewalUnsupportedLogged = new AtomicBoolean();
 
   /** Owners running in this filter, by storage key: waiters wake when they finish. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
@@ -101,6 +108,8 @@ final class IdempotencyFilterEngine {
     this.replayHeaders = headers.toArray(new String[0]);
     this.listeners = List.copyOf(b.listeners);
     this.ticker = b.ticker;
+    this.scheduler = b.scheduler;
+    this.completionRetry = ClaimKeeper.completionRetry(lease, retention, ticker, scheduler);
   }
 
   IdempotencyFilterStats stats() {
@@ -179,7 +188,7 @@ final class IdempotencyFilterEngine {
     }
 
     if (outcome instanceof ClaimResult.Claimed) {
-      run(request, response, chain, key, ((ClaimResult.Claimed) outcome).token(), body);
+      run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body);
     } else if (outcome instanceof ClaimResult.Completed) {
       replay(response, key, ((ClaimResult.Completed) outcome).response());
     } else if (outcome instanceof ClaimResult.InProgress) {
@@ -211,7 +220,7 @@ final class IdempotencyFilterEngine {
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String token, byte[] body) throws IOException, ServletException {
+      IdempotencyKey key, String fingerprint, String token, byte[] body) throws IOException, ServletException {
     first.increment();
     for (IdempotencyFilterListener l : listeners) {
       try {
@@ -227,7 +236,9 @@ final class IdempotencyFilterEngine {
       inFlight.put(key.storageKey(), done);
     }
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
-    IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done);
+    ClaimKeeper keeper = new ClaimKeeper(store, key, fingerprint, token, lease, scheduler, completionRetry, keeperEvents);
+    keeper.start();
+    IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done);
     BufferedRequest buffered = new BufferedRequest(request, body, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
     buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
@@ -580,6 +591,28 @@ final class IdempotencyFilterEngine {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
     return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+  }
+
+  /** What the claim keepers report: store failures count and log as the filter's own. */
+  private final class KeeperEvents implements ClaimKeeper.Events {
+    @Override
+    public void storeFailed(IdempotencyKey key, RuntimeException failure, boolean renewal) {
+      IdempotencyFilterEngine.this.storeFailed(key, failure);
+    }
+
+    @Override
+    public void renewalLost(IdempotencyKey key) {
+      log.warn("Idempotency claim for key {} could not be renewed: it was taken over or is gone"
+          + " (the store lost it, or it could not be renewed in time); a retry may run the request again", key.redacted());
+    }
+
+    @Override
+    public void renewalUnsupported(IdempotencyKey key, UnsupportedOperationException e) {
+      if (renewalUnsupportedLogged.compareAndSet(false, true)) {
+        log.warn("Idempotency store {} cannot renew leases ({}); a request that runs longer than the lease ({})"
+            + " may run again on a retry", store, e.getMessage(), lease);
+      }
+    }
   }
 
   List<IdempotencyFilterListener> listeners() {
