@@ -37,7 +37,12 @@ import org.jspecify.annotations.Nullable;
  *       route that requires one, else the request passes through untouched.
  *   <li>The body is read and buffered (the application reads the same bytes afterwards); over
  *       the limit (1 MiB) → <b>413</b> and nothing is claimed. The fingerprint is a SHA-256 over
- *       method, request URI, query, content type and the body's SHA-256.
+ *       method, request URI, query, content type and the body's SHA-256. If a filter in front
+ *       already parsed a form ({@code getParameter} on an {@code
+ *       application/x-www-form-urlencoded} POST, as CSRF and login filters do), the container's
+ *       parameter map stands in for the body and the application sees the container's parameters
+ *       untouched; any other body consumed in front → <b>500</b> {@link #PROBLEM_BODY_UNAVAILABLE}
+ *       and a log line naming the cause.
  *   <li>The key is scoped by the {@link dev.closedloop.sync.idempotency.ScopeResolver} (by
  *       default the principal; every anonymous caller shares one scope) and claimed in the store:
  *       <ul>
@@ -136,6 +141,12 @@ public final class IdempotencyFilter implements Filter {
   public static final String PROBLEM_NOT_REPLAYABLE = PROBLEM_BASE + "idempotency-response-not-replayable";
   /** 422: the key was used for a different request. */
   public static final String PROBLEM_KEY_REUSED = PROBLEM_BASE + "idempotency-key-reused";
+  /**
+   * 500: something in front of the filter consumed the request body (it is not a form whose
+   * parameters the container kept), so the request cannot be fingerprinted; nothing ran. Map the
+   * filter before whatever reads the body.
+   */
+  public static final String PROBLEM_BODY_UNAVAILABLE = PROBLEM_BASE + "idempotency-body-unavailable";
   /** 503: the store failed; nothing ran. */
   public static final String PROBLEM_STORE_UNAVAILABLE = PROBLEM_BASE + "idempotency-store-unavailable";
 

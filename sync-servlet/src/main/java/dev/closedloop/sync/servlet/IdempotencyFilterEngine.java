@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -154,11 +155,33 @@ final class IdempotencyFilterEngine {
       return;
     }
     MessageDigest bodyDigest = sha256();
-    byte[] body = readBody(request, declared, bodyDigest);
+    byte[] body;
+    try {
+      body = readBody(request, declared, bodyDigest);
+    } catch (IllegalStateException readerInUse) {
+      body = new byte[0]; // something before us took the body through getReader()
+    }
     if (body == null) {
       swallowRest(request, response);
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(-1));
       return;
+    }
+    boolean containerParameters = false;
+    if (bodyConsumedBefore(request, declared, body.length)) {
+      // A filter in front (CSRF, login) parsed the form or read the body: what we read is not the
+      // request. A form's parameters are still in the container: fingerprint and pass those.
+      if (!isForm(request)) {
+        log.warn("IdempotencyFilter cannot fingerprint {} {}: its body ({} bytes declared, {} readable) was"
+            + " consumed before the filter ran, by a filter or valve in front of it that read the body;"
+            + " map IdempotencyFilter before it", request.getMethod(), request.getRequestURI(),
+            declared, body.length);
+        reject(response, IdempotencyProblem.BODY_UNAVAILABLE, "the request body was consumed before the"
+            + " idempotency filter could read it (a filter in front of it read the body); nothing was done");
+        return;
+      }
+      containerParameters = true;
+      body = new byte[0];
+      bodyDigest = parameterDigest(request.getParameterMap());
     }
     IdempotencyKey key = IdempotencyKey.of(scopeResolver.scope(request), clientKey);
     String fingerprint = fingerprint(request, bodyDigest.digest());
@@ -188,7 +211,8 @@ final class IdempotencyFilterEngine {
     }
 
     if (outcome instanceof ClaimResult.Claimed) {
-      run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body);
+      run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body,
+          containerParameters);
     } else if (outcome instanceof ClaimResult.Completed) {
       replay(response, key, ((ClaimResult.Completed) outcome).response());
     } else if (outcome instanceof ClaimResult.InProgress) {
@@ -220,7 +244,8 @@ final class IdempotencyFilterEngine {
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String fingerprint, String token, byte[] body) throws IOException, ServletException {
+      IdempotencyKey key, String fingerprint, String token, byte[] body, boolean containerParameters)
+      throws IOException, ServletException {
     first.increment();
     for (IdempotencyFilterListener l : listeners) {
       try {
@@ -239,7 +264,7 @@ final class IdempotencyFilterEngine {
     ClaimKeeper keeper = new ClaimKeeper(store, key, fingerprint, token, lease, scheduler, completionRetry, keeperEvents);
     keeper.start();
     IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done);
-    BufferedRequest buffered = new BufferedRequest(request, body, execution);
+    BufferedRequest buffered = new BufferedRequest(request, body, containerParameters, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
     buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
     try {
@@ -513,6 +538,45 @@ final class IdempotencyFilterEngine {
     }
     digest.update(buf, 0, size);
     return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
+  /**
+   * Whether the body was read before the filter ran: fewer bytes came than the request declares,
+   * or a form body came empty (a form sent in chunks declares no length). Containers parse a form
+   * POST's body on the first {@code getParameter} call, and afterwards the stream is at its end.
+   */
+  private static boolean bodyConsumedBefore(HttpServletRequest request, long declared, int read) {
+    if (declared > read) {
+      return true;
+    }
+    return declared < 0 && read == 0 && isForm(request);
+  }
+
+  static boolean isForm(HttpServletRequest request) {
+    String ct = request.getContentType();
+    return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+  }
+
+  /**
+   * A SHA-256 standing in for the body's when the container already parsed the form: over the
+   * parameters (query ones included, as the container merges them) sorted by name, each a
+   * length-prefixed name, a value count and length-prefixed values in their order.
+   */
+  static MessageDigest parameterDigest(Map<String, String[]> parameters) {
+    MessageDigest d = sha256();
+    byte[] length = new byte[4];
+    d.update("container-form-parameters".getBytes(StandardCharsets.US_ASCII));
+    for (String name : new TreeSet<>(parameters.keySet())) {
+      String[] values = parameters.get(name);
+      field(d, length, name);
+      d.update(bigEndian(length, values == null ? 0 : values.length));
+      if (values != null) {
+        for (String v : values) {
+          field(d, length, v);
+        }
+      }
+    }
+    return d;
   }
 
   /**
