@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * JdbcIdempotencyStoreBuilder#createSchema(boolean)} or {@link #createSchema()}); otherwise the
  * application runs that script (with its table name) in its own migrations. A row is keyed by the
  * SHA-256 of {@link IdempotencyKey#storageKey()}, so arbitrarily long scopes and keys fit the
- * index; scope and client key are kept beside it and compared on every read.
+ * index; scope and client key are kept beside it (in their strict storage form, {@link
+ * IdempotencyKey#storageScope()}) and compared on every read.
  *
  * <h2>Operations</h2>
  *
@@ -152,8 +153,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
       for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
         try (PreparedStatement insert = c.prepareStatement(sql.insertClaim)) {
           insert.setBytes(1, hash);
-          insert.setString(2, key.scope());
-          insert.setString(3, key.clientKey());
+          insert.setString(2, key.storageScope());
+          insert.setString(3, key.storageClientKey());
           insert.setString(4, fingerprint);
           insert.setString(5, token);
           insert.setLong(6, leaseMillis);
@@ -176,8 +177,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
           }
         }
         try (PreparedStatement takeOver = c.prepareStatement(sql.takeOver)) {
-          takeOver.setString(1, key.scope());
-          takeOver.setString(2, key.clientKey());
+          takeOver.setString(1, key.storageScope());
+          takeOver.setString(2, key.storageClientKey());
           takeOver.setString(3, fingerprint);
           takeOver.setString(4, token);
           takeOver.setLong(5, leaseMillis);
@@ -196,8 +197,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
 
   private ClaimResult answer(IdempotencyKey key, String fingerprint, ResultSet row) throws SQLException {
     if (!fingerprint.equals(row.getString("fingerprint"))
-        || !key.scope().equals(row.getString("scope"))
-        || !key.clientKey().equals(row.getString("client_key"))) {
+        || !key.storageScope().equals(row.getString("scope"))
+        || !key.storageClientKey().equals(row.getString("client_key"))) {
       return MISMATCH;
     }
     if ("completed".equals(row.getString("state"))) {

@@ -183,6 +183,44 @@ public abstract class IdempotencyStoreCompatibilityKit {
   }
 
   @Test
+  void scopesThatDifferOnlyInAnUnpairedSurrogateAreTwoKeys() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    IdempotencyKey surrogate = IdempotencyKey.of(scope + ":principal:\uD800", "shared");
+    IdempotencyKey question = IdempotencyKey.of(scope + ":principal:?", "shared");
+    IdempotencyKey literal = IdempotencyKey.of(scope + ":principal:\\ud800", "shared");
+    ClaimResult first = store.claim(surrogate, "fp", IdempotencyStore.DEFAULT_LEASE);
+    assertThat(first).isInstanceOf(ClaimResult.Claimed.class);
+    StoredResponse response = sampleResponse(201, 7);
+    assertThat(store.complete(surrogate, ((ClaimResult.Claimed) first).token(), response,
+        IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    assertThat(store.claim(question, "fp", IdempotencyStore.DEFAULT_LEASE)).as("scope principal:?")
+        .isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.claim(literal, "fp", IdempotencyStore.DEFAULT_LEASE)).as("a literal backslash-u in the scope")
+        .isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.claim(surrogate, "fp", IdempotencyStore.DEFAULT_LEASE)).as("the odd principal's own replay")
+        .isEqualTo(new ClaimResult.Completed(response));
+  }
+
+  @Test
+  void clientKeysWithUnpairedSurrogatesOrNulAreKeptApartAndReplayed() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    List<String> keys = List.of("k\uDC00", "k?", "k\u0000", "k\uD83D\uDE00", "k\uDE00\uD83D");
+    List<StoredResponse> responses = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      ClaimResult r = store.claim(key(keys.get(i)), "fp", IdempotencyStore.DEFAULT_LEASE);
+      assertThat(r).as("claim of key %d", i).isInstanceOf(ClaimResult.Claimed.class);
+      StoredResponse response = sampleResponse(200 + i, 3 + i);
+      responses.add(response);
+      assertThat(store.complete(key(keys.get(i)), ((ClaimResult.Claimed) r).token(), response,
+          IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(store.claim(key(keys.get(i)), "fp", IdempotencyStore.DEFAULT_LEASE)).as("replay of key %d", i)
+          .isEqualTo(new ClaimResult.Completed(responses.get(i)));
+    }
+  }
+
+  @Test
   void replayReturnsTheStoredResponseByteForByte() {
     IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
     String token = claimed(store, "a", "fp", IdempotencyStore.DEFAULT_LEASE);
