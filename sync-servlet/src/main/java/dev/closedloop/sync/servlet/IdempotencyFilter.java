@@ -48,9 +48,14 @@ import org.jspecify.annotations.Nullable;
  *       <ul>
  *         <li>won → the chain runs; its response is captured, stored, then sent;
  *         <li>completed with the same fingerprint → the stored status, allow-listed headers
- *             (Content-Type, Location, Content-Location, ETag, Last-Modified, Link and configured
- *             extras; never Set-Cookie, Authorization or WWW-Authenticate) and body are replayed
- *             with {@code Idempotent-Replayed: true};
+ *             (Content-Type, Content-Encoding, Content-Language, Content-Disposition, Location,
+ *             Content-Location, ETag, Last-Modified, Link and configured extras; never
+ *             Set-Cookie, Authorization or WWW-Authenticate) and body are replayed with {@code
+ *             Idempotent-Replayed: true}. The body is stored as the handler wrote it, so the
+ *             headers that say what those bytes are (type, encoding, language, disposition) are
+ *             always replayed with them: a handler that gzips its own answer replays gzip bytes
+ *             with {@code Content-Encoding: gzip}. A compression handler outside the filter (Jetty's
+ *             {@code GzipHandler}) compresses first answers and replays alike;
  *         <li>in progress → <b>409</b> with {@code Retry-After}, after an optional bounded wait
  *             for the result;
  *         <li>used with another fingerprint → <b>422</b>;

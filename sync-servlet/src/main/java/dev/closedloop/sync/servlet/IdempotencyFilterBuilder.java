@@ -31,8 +31,12 @@ public final class IdempotencyFilterBuilder {
   static final long DEFAULT_MAX_RESPONSE_BYTES = 1024L * 1024;
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
   static final Set<String> DEFAULT_METHODS = Set.of("POST", "PUT", "PATCH");
-  static final Set<String> DEFAULT_REPLAY_HEADERS =
-      Set.of("content-type", "location", "content-location", "etag", "last-modified", "link");
+  /**
+   * Replayed always: what the stored bytes mean (type, encoding, language, disposition: without
+   * Content-Encoding a replayed gzip body is garbage) and where the result lives.
+   */
+  static final Set<String> DEFAULT_REPLAY_HEADERS = Set.of("content-type", "content-encoding",
+      "content-language", "content-disposition", "location", "content-location", "etag", "last-modified", "link");
   static final Set<String> NEVER_REPLAYED = Set.of(
       "set-cookie", "set-cookie2", "authorization", "proxy-authorization", "www-authenticate",
       "proxy-authenticate", "content-length", "transfer-encoding", "connection");
@@ -268,8 +272,8 @@ public final class IdempotencyFilterBuilder {
   }
 
   /**
-   * Adds response headers to replay besides Content-Type, Location, Content-Location, ETag,
-   * Last-Modified and Link.
+   * Adds response headers to replay besides Content-Type, Content-Encoding, Content-Language,
+   * Content-Disposition, Location, Content-Location, ETag, Last-Modified and Link.
    *
    * @throws NullPointerException if a name is null
    * @throws IllegalArgumentException if a name is empty or is one never replayed (Set-Cookie,
