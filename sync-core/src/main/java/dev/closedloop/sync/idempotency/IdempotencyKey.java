@@ -1,6 +1,7 @@
 package dev.closedloop.sync.idempotency;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -189,6 +190,22 @@ public final class IdempotencyKey {
     }
     byte[] digest = Sha256.newDigest().digest(text.getBytes(StandardCharsets.UTF_8));
     return "#" + Sha256.toHex(digest).substring(0, 8);
+  }
+
+  /**
+   * Returns the digest under which change events carry a client's idempotency key: the SHA-256
+   * of the key's UTF-8 bytes in base64url without padding (43 characters). A subscriber of a
+   * topic recognises the changes its own calls caused (it knows its keys and digests them the
+   * same way; in a browser {@code crypto.subtle.digest('SHA-256', utf8)}) but never learns
+   * another caller's key.
+   *
+   * @param clientKey the idempotency key as the client sent it
+   * @throws NullPointerException if {@code clientKey} is null
+   */
+  public static String digest(String clientKey) {
+    Objects.requireNonNull(clientKey, "clientKey cannot be null");
+    byte[] sha = Sha256.newDigest().digest(clientKey.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(sha);
   }
 
   /** Returns {@code IdempotencyKey[#<hash>]}: the scope and client key are never shown. */

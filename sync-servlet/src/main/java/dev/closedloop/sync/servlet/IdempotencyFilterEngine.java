@@ -150,7 +150,13 @@ final class IdempotencyFilterEngine {
 
     long declared = request.getContentLengthLong();
     if (declared > maxBodyBytes) {
-      swallowRest(request, response);
+      if (expectsContinue(request)) {
+        // The client waits for "100 Continue" before it uploads: refuse without reading, so the
+        // container never sends one, and close, in case it sends the body anyway.
+        response.setHeader("Connection", "close");
+      } else {
+        swallowRest(request, response);
+      }
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(declared));
       return;
     }
@@ -493,6 +499,11 @@ final class IdempotencyFilterEngine {
     } catch (IOException | IllegalStateException e) {
       response.setHeader("Connection", "close");
     }
+  }
+
+  private static boolean expectsContinue(HttpServletRequest request) {
+    String expect = request.getHeader("Expect");
+    return expect != null && expect.trim().equalsIgnoreCase("100-continue");
   }
 
   private String tooLarge(long declared) {
