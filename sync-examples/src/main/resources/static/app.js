@@ -10,7 +10,17 @@ const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
 const clientId = localStorage.getItem('closedloop.clientId') ?? newUuid();
 localStorage.setItem('closedloop.clientId', clientId);
-const myKeys = new Set();
+// Change events carry the digest of the causing request's key, never the key: this page keeps the
+// digests of its own keys to recognise its events.
+const myDigests = new Set();
+
+// SHA-256 of the key's UTF-8 bytes, base64url without padding (sync-realtime/WIRE-FORMAT.md).
+async function keyDigest(key) {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+  let binary = '';
+  for (const b of hash) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 function newUuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -48,7 +58,7 @@ export class SyncError extends Error {
 // Sends one logical mutation: the same key on every attempt, so the server applies it once.
 export async function mutate(method, url, body, onAttempt = () => {}) {
   const key = newUuid();
-  myKeys.add(key);
+  myDigests.add(await keyDigest(key)); // change events carry this digest, never the key
   let problem = { title: 'Not sent' };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     onAttempt(attempt, MAX_ATTEMPTS);
@@ -172,14 +182,15 @@ stream.onerror = () => { status.dataset.state = 'reconnecting'; status.textConte
 for (const type of ['insert', 'update', 'delete', 'broadcast']) {
   stream.addEventListener(type, e => {
     const ev = JSON.parse(e.data);
-    const yours = ev.idempotencyKey && myKeys.has(ev.idempotencyKey);
+    const digest = ev.idempotencyKeyDigest;
+    const yours = digest && myDigests.has(digest);
     const detail = ev.new ? JSON.stringify(ev.new) : '';
     const item = addEvent(`${ev.topic} #${ev.position} ${ev.type} ${ev.key ?? ''} ${detail}`
-      + (ev.idempotencyKey ? ` · key ${ev.idempotencyKey.slice(0, 8)}` : '') + (yours ? ' · yours' : ''),
+      + (digest ? ` · key #${digest.slice(0, 8)}` : '') + (yours ? ' · yours' : ''),
       yours ? 'yours' : '');
     item.dataset.topic = ev.topic;
     item.dataset.key = ev.key ?? '';
-    item.dataset.idempotencyKey = ev.idempotencyKey ?? '';
+    item.dataset.idempotencyKeyDigest = digest ?? '';
     refreshState();
   });
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.closedloop.sync.client.MutationState.Kind;
+import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.queue.QueuedItem;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.retry.RetryDecision;
@@ -460,9 +461,9 @@ final class DefaultSyncMutation<V, T> implements SyncMutation<V, T> {
         confirmation.cancel(false);
         return;
       }
-      String key = key();
+      String digest = IdempotencyKey.digest(key()); // events carry the key's digest, never the key
       try {
-        confirmation = realtime.awaitChange(e -> key.equals(e.idempotencyKey()), timeout);
+        confirmation = realtime.awaitChange(e -> digest.equals(e.idempotencyKeyDigest()), timeout);
       } catch (IllegalStateException closed) {
         confirmation.cancel(false);
         return;

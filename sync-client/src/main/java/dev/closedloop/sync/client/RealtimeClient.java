@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *     })
  *     .build()) {
  *   client.start();
- *   ChangeEvent mine = client.awaitChange(e -> key.equals(e.idempotencyKey()), Duration.ofSeconds(5)).join();
+ *   ChangeEvent mine = client.awaitChange(e -> e.isCausedBy(key), Duration.ofSeconds(5)).join();
  * }
  * }</pre>
  *

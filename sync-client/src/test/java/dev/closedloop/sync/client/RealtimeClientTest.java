@@ -82,7 +82,7 @@ class RealtimeClientTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> !rec.connected.isEmpty());
     assertThat(c.state()).isEqualTo(RealtimeClient.State.CONNECTED);
     assertThat(rec.connected).containsExactly(Cursor.of("orders", 0));
-    CompletableFuture<ChangeEvent> mine = c.awaitChange(e -> "my-key".equals(e.idempotencyKey()), Duration.ofSeconds(30));
+    CompletableFuture<ChangeEvent> mine = c.awaitChange(e -> e.isCausedBy("my-key"), Duration.ofSeconds(30));
     bus.publish(ChangeDraft.insert("orders", "1", "{\"v\":1}"));
     bus.publish(ChangeDraft.insert("orders", "2", "{\"v\":2}"));
     bus.publish(ChangeDraft.update("orders", "1", "{\"v\":3}", "{\"v\":1}").withIdempotencyKey("my-key"));

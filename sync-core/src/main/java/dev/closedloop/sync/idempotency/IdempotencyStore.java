@@ -22,7 +22,8 @@ import java.util.Objects;
  *       learns so from the {@code false}. A second {@code complete} or a {@code release} after
  *       {@code complete} also returns {@code false} and leaves the stored response intact.
  *       Whether an owner may still complete after its lease expired but before anyone took the
- *       key over is up to the store; callers must not rely on either answer.
+ *       key over is up to the store; callers must not rely on either answer. {@link #renew}
+ *       is fenced the same way.
  *   <li><b>Lease and retention.</b> The lease bounds how long a claim may stay in progress; the
  *       retention, given at completion, how long the response is kept. They are independent.
  *   <li><b>Too large.</b> A store may refuse to keep a response larger than {@link
@@ -91,6 +92,32 @@ public interface IdempotencyStore {
    * @throws IdempotencyStoreUnavailableException if the store cannot reach its storage
    */
   boolean release(IdempotencyKey key, String token);
+
+  /**
+   * Extends the lease of the claim that {@code token} owns: the claim stays in progress until
+   * {@code lease} from now (the store's clock), as if it had been claimed now with that lease.
+   * Fenced like {@link #complete}: it changes the entry only while it is in progress under that
+   * very token. Front ends call it periodically while a request runs longer than its lease, and
+   * while they retry a completion that failed, so that a retry of the request finds the key in
+   * progress instead of running it again.
+   *
+   * <p>The default throws {@link UnsupportedOperationException}: a store written before this
+   * method existed cannot extend a lease, and says so instead of pretending it did. Callers then
+   * run without renewal (a request slower than its lease may run again on a retry). Every store
+   * of this library implements it.
+   *
+   * @return true if the entry was in progress under {@code token} and is now leased for {@code
+   *     lease} from now; false if the caller is not (or no longer) the owner, and then nothing
+   *     changed
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the token or the lease is invalid
+   * @throws UnsupportedOperationException if the store cannot renew leases (the default)
+   * @throws IdempotencyStoreUnavailableException if the store cannot reach its storage
+   */
+  default boolean renew(IdempotencyKey key, String token, Duration lease) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot renew a lease:"
+        + " it does not implement IdempotencyStore.renew");
+  }
 
   /**
    * Returns the largest response (by {@link StoredResponse#size()}) this store keeps replayable;

@@ -168,23 +168,26 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (kept.isReplayable() && kept.size() > maxResponseBytes) {
       kept = StoredResponse.notReplayable(response.status());
     }
-    Entry done = owned.completed(kept, now, retentionMillis);
-    long growth = done.bytes - owned.bytes;
+    Entry full = owned.completed(kept, now, retentionMillis);
+    long growth = full.bytes - owned.bytes;
     if (growth > 0 && !tryReserveBytes(growth, now)) {
       kept = StoredResponse.notReplayable(response.status());
-      done = owned.completed(kept, now, retentionMillis);
-      growth = done.bytes - owned.bytes; // not replayable adds nothing beyond the in-progress entry
+      full = owned.completed(kept, now, retentionMillis);
+      growth = full.bytes - owned.bytes; // not replayable adds nothing beyond the in-progress entry
     }
-    Entry replacement = done;
-    boolean[] swapped = new boolean[1];
+    Entry done = full;
+    StoredResponse keptResponse = kept;
+    Entry[] swapped = new Entry[1];
     entries.computeIfPresent(k, (unused, e) -> {
-      if (e != owned) {
+      // the same claim, possibly renewed since it was read: same token, same bytes
+      if (e.response != null || !e.token.equals(token) || e.bytes != owned.bytes) {
         return e;
       }
-      swapped[0] = true;
-      return replacement;
+      swapped[0] = e == owned ? done : e.completed(keptResponse, now, retentionMillis);
+      return swapped[0];
     });
-    if (!swapped[0]) {
+    Entry replacement = swapped[0];
+    if (replacement == null) {
       if (growth > 0) {
         byteCount.addAndGet(-growth);
       }
@@ -221,6 +224,26 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       staleOwnerRejections.increment();
     }
     return released[0];
+  }
+
+  @Override
+  public boolean renew(IdempotencyKey key, String token, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long now = clock.millis();
+    boolean[] renewed = new boolean[1];
+    entries.computeIfPresent(key.storageKey(), (unused, e) -> {
+      if (e.response != null || !e.token.equals(token)) {
+        return e;
+      }
+      renewed[0] = true;
+      return e.renewed(now, leaseMillis, policy);
+    });
+    if (!renewed[0]) {
+      staleOwnerRejections.increment();
+    }
+    return renewed[0];
   }
 
   @Override
@@ -397,6 +420,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
           : Math.max(leaseUntil, saturatedAdd(now, abandonedRetentionMillis));
       long base = ENTRY_OVERHEAD + 2L * (key.length() + fingerprint.length() + token.length());
       return new Entry(fingerprint, token, leaseUntil, deadAt, null, base);
+    }
+
+    /** The same claim leased until {@code now + leaseMillis}; same bytes, so no accounting. */
+    Entry renewed(long now, long leaseMillis, ExpiredLeasePolicy policy) {
+      long until = saturatedAdd(now, leaseMillis);
+      long dead = policy == ExpiredLeasePolicy.RE_EXECUTE ? until : Math.max(until, deadAt);
+      return new Entry(fingerprint, token, until, dead, null, baseBytes);
     }
 
     Entry completed(StoredResponse r, long now, long retentionMillis) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.Principal;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class IdempotencyKeyTest {
@@ -21,6 +22,34 @@ class IdempotencyKeyTest {
     assertThat(a.storageKey()).isNotEqualTo(b.storageKey());
     assertThat(a).isNotEqualTo(b);
     assertThat(IdempotencyKey.of("1", ":ab").storageKey()).isNotEqualTo(c.storageKey());
+  }
+
+  @Test
+  void unpairedSurrogatesAreEscapedNeverCollapsedToAQuestionMark() {
+    IdempotencyKey odd = IdempotencyKey.of("principal:\uD800", "k-1");
+    IdempotencyKey question = IdempotencyKey.of("principal:?", "k-1");
+    assertThat(odd.storageKey()).isEqualTo("16!principal:\\ud800k-1");
+    assertThat(odd.storageScope()).isEqualTo("principal:\\ud800");
+    assertThat(odd.scope()).isEqualTo("principal:\uD800");
+    assertThat(odd.storageKey().getBytes(StandardCharsets.UTF_8))
+        .isNotEqualTo(question.storageKey().getBytes(StandardCharsets.UTF_8));
+    assertThat(new String(odd.storageKey().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+        .as("encodes to UTF-8 without loss").isEqualTo(odd.storageKey());
+  }
+
+  @Test
+  void escapedFormNeverMeetsAWellFormedOneOrAnotherEscapedOne() {
+    IdempotencyKey odd = IdempotencyKey.of("p\uD800", "k");
+    IdempotencyKey literal = IdempotencyKey.of("p\\ud800", "k");
+    IdempotencyKey oddKey = IdempotencyKey.of("p", "\uDC00k");
+    IdempotencyKey nul = IdempotencyKey.of("p\u0000", "k");
+    assertThat(literal.storageKey()).isEqualTo("7:p\\ud800k"); // well-formed: unchanged
+    assertThat(odd.storageKey()).isEqualTo("7!p\\ud800k");
+    assertThat(IdempotencyKey.of("p\\\uD800", "k").storageKey()).isEqualTo("9!p\\\\\\ud800k");
+    assertThat(oddKey.storageKey()).isEqualTo("1!p\\udc00k");
+    assertThat(nul.storageKey()).isEqualTo("7!p\\u0000k");
+    assertThat(IdempotencyKey.of("p", "\uD83D\uDE00").storageKey()).as("a pair is well-formed")
+        .isEqualTo("1:p\uD83D\uDE00");
   }
 
   @Test

@@ -109,17 +109,17 @@ class BrowserTest {
     waitUpTo(Duration.ofSeconds(5)).until(d -> "idle".equals(button.getAttribute("data-state")));
     assertThat(button.isEnabled()).isTrue();
 
-    // the event, with the click's key, in this window (marked as ours) ...
+    // the event, with the digest of the click's key (never the key), in this window (marked as ours) ...
     WebElement mine = awaitBookingEvent("1001");
-    String key = mine.getAttribute("data-idempotency-key");
-    assertThat(key).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    String key = mine.getAttribute("data-idempotency-key-digest");
+    assertThat(key).matches("[A-Za-z0-9_-]{43}");
     assertThat(mine.getAttribute("class")).isEqualTo("yours");
     waitUpTo(Duration.ofSeconds(10)).until(d -> "1".equals(d.findElement(By.id("applied-bookings")).getText()));
 
     // ... and in the other window, with the same key
     driver.switchTo().window(second);
     WebElement theirs = awaitBookingEvent("1001");
-    assertThat(theirs.getAttribute("data-idempotency-key")).isEqualTo(key);
+    assertThat(theirs.getAttribute("data-idempotency-key-digest")).isEqualTo(key);
     assertThat(theirs.getAttribute("class")).isEmpty();
     waitUpTo(Duration.ofSeconds(10)).until(d -> "1".equals(d.findElement(By.id("applied-bookings")).getText()));
     assertThat(driver.findElement(By.id("duplicates")).getText()).isEqualTo("0");

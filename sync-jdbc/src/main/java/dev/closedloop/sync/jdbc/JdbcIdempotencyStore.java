@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * JdbcIdempotencyStoreBuilder#createSchema(boolean)} or {@link #createSchema()}); otherwise the
  * application runs that script (with its table name) in its own migrations. A row is keyed by the
  * SHA-256 of {@link IdempotencyKey#storageKey()}, so arbitrarily long scopes and keys fit the
- * index; scope and client key are kept beside it and compared on every read.
+ * index; scope and client key are kept beside it (in their strict storage form, {@link
+ * IdempotencyKey#storageScope()}) and compared on every read.
  *
  * <h2>Operations</h2>
  *
@@ -64,6 +65,8 @@ import org.slf4j.LoggerFactory;
  *       compare-and-set that exactly one of several racing claimers wins. A claimer that loses a
  *       race starts over.
  *   <li><b>Complete</b>: {@code UPDATE … WHERE token = ? AND state = 'in_progress'}.
+ *   <li><b>Renew</b>: {@code UPDATE … SET lease_expires_at = now() + lease WHERE token = ? AND
+ *       state = 'in_progress'}.
  *   <li><b>Release</b>: {@code DELETE … WHERE token = ? AND state = 'in_progress'}.
  *   <li><b>Reap</b>: {@link #reapExpired(int)} deletes dead rows in batches; {@link
  *       JdbcIdempotencyStoreBuilder#reaper} runs it on a {@link Scheduler}. Dead rows are
@@ -150,8 +153,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
       for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
         try (PreparedStatement insert = c.prepareStatement(sql.insertClaim)) {
           insert.setBytes(1, hash);
-          insert.setString(2, key.scope());
-          insert.setString(3, key.clientKey());
+          insert.setString(2, key.storageScope());
+          insert.setString(3, key.storageClientKey());
           insert.setString(4, fingerprint);
           insert.setString(5, token);
           insert.setLong(6, leaseMillis);
@@ -174,8 +177,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
           }
         }
         try (PreparedStatement takeOver = c.prepareStatement(sql.takeOver)) {
-          takeOver.setString(1, key.scope());
-          takeOver.setString(2, key.clientKey());
+          takeOver.setString(1, key.storageScope());
+          takeOver.setString(2, key.storageClientKey());
           takeOver.setString(3, fingerprint);
           takeOver.setString(4, token);
           takeOver.setLong(5, leaseMillis);
@@ -194,8 +197,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
 
   private ClaimResult answer(IdempotencyKey key, String fingerprint, ResultSet row) throws SQLException {
     if (!fingerprint.equals(row.getString("fingerprint"))
-        || !key.scope().equals(row.getString("scope"))
-        || !key.clientKey().equals(row.getString("client_key"))) {
+        || !key.storageScope().equals(row.getString("scope"))
+        || !key.storageClientKey().equals(row.getString("client_key"))) {
       return MISMATCH;
     }
     if ("completed".equals(row.getString("state"))) {
@@ -260,6 +263,35 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         delete.setBytes(1, hash);
         delete.setString(2, token);
         return delete.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code UPDATE … WHERE token = ? AND state = 'in_progress'} that moves the lease end to
+   * {@code now()} plus {@code lease}.
+   *
+   * @throws JdbcStoreException if the database cannot be reached or refuses a statement
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public boolean renew(IdempotencyKey key, String token, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    checkOpen();
+    byte[] hash = hash(key);
+    return withConnection("renew", key, c -> {
+      try (PreparedStatement update = c.prepareStatement(sql.renew)) {
+        update.setLong(1, leaseMillis);
+        update.setBoolean(2, policy == ExpiredLeasePolicy.RE_EXECUTE);
+        update.setLong(3, leaseMillis);
+        update.setLong(4, leaseMillis);
+        update.setBytes(5, hash);
+        update.setString(6, token);
+        return update.executeUpdate() == 1;
       }
     });
   }

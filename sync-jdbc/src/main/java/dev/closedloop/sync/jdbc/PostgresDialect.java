@@ -28,6 +28,7 @@ final class PostgresDialect {
   final String takeOver;
   final String complete;
   final String release;
+  final String renew;
   final String reap;
 
   PostgresDialect(String table) {
@@ -53,6 +54,11 @@ final class PostgresDialect {
         + " WHERE key_hash = ? AND token = ? AND expires_at <= now()";
     this.complete = "UPDATE " + table + " SET state = 'completed', status = ?, response = ?,"
         + " expires_at = now() + ?" + MS
+        + " WHERE key_hash = ? AND token = ? AND state = 'in_progress'";
+    // under RE_EXECUTE the row dies with its lease; under CONFLICT_UNTIL_EXPIRY it lives at least
+    // as long as it did (the abandoned-claim retention from the claim), and at least the new lease
+    this.renew = "UPDATE " + table + " SET lease_expires_at = now() + ?" + MS + ","
+        + " expires_at = CASE WHEN ? THEN now() + ?" + MS + " ELSE greatest(expires_at, now() + ?" + MS + ") END"
         + " WHERE key_hash = ? AND token = ? AND state = 'in_progress'";
     this.release = "DELETE FROM " + table + " WHERE key_hash = ? AND token = ? AND state = 'in_progress'";
     // The outer "expires_at <= now()" is checked again on the row version the DELETE locks, so a

@@ -102,7 +102,10 @@ import org.slf4j.LoggerFactory;
  * {@link #installTrigger} attaches a row trigger that publishes each {@code INSERT}, {@code
  * UPDATE} and {@code DELETE} of a table, with {@code to_jsonb} of the new and old rows, in the
  * writer's transaction (an event exists exactly when the change commits). A transaction that ran
- * {@code SET LOCAL closedloop.idempotency_key = '…'} stamps its events with that key.
+ * {@code SET LOCAL closedloop.idempotency_key = '…'} stamps its events with that key's digest
+ * (computed in the trigger with PostgreSQL's {@code sha256}, the same as {@link
+ * dev.closedloop.sync.idempotency.IdempotencyKey#digest}): the outbox's {@code idempotency_key}
+ * column holds digests only, never a raw key.
  *
  * <p>{@link #close()} stops the listener, delivers to local subscribers what was published before
  * it, and ends every subscription with {@link CloseReason#BUS_CLOSED}. The data source stays the
@@ -360,7 +363,7 @@ public final class PostgresRealtimeBus implements RealtimeBus {
         setNullable(ps, 3, draft.key());
         setNullable(ps, 4, draft.newData());
         setNullable(ps, 5, draft.oldData());
-        setNullable(ps, 6, draft.idempotencyKey());
+        setNullable(ps, 6, draft.idempotencyKeyDigest());
         ps.setLong(7, maxEvents);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
@@ -426,8 +429,15 @@ public final class PostgresRealtimeBus implements RealtimeBus {
       return null;
     }
     try {
+      String idempotency = rs.getString("idempotency_key");
       ChangeDraft draft = ChangeDraft.of(topic, ChangeType.valueOf(rs.getString("type")), rs.getString("entity_key"),
-          rs.getString("new_data"), rs.getString("old_data"), rs.getString("idempotency_key"));
+          rs.getString("new_data"), rs.getString("old_data"), null);
+      if (idempotency != null) {
+        // a digest; a raw key only in a row written before digests were kept: digested now
+        draft = ChangeDraft.isIdempotencyKeyDigest(idempotency)
+            ? draft.withIdempotencyKeyDigest(idempotency)
+            : draft.withIdempotencyKey(idempotency);
+      }
       Timestamp at = rs.getTimestamp("created_at");
       return ChangeEvent.of(draft, position, at.toInstant().truncatedTo(ChronoUnit.MILLIS));
     } catch (IllegalArgumentException bad) {

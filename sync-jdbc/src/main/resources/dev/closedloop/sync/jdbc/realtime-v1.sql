@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS ${outbox} (
   position         bigint      NOT NULL,
   type             text        NOT NULL CHECK (type IN ('INSERT', 'UPDATE', 'DELETE', 'BROADCAST')),
   entity_key       text,
+  -- the digest of the causing request's idempotency key (base64url SHA-256, 43 characters),
+  -- never the key itself
   idempotency_key  text,
   -- json, not jsonb: the text is kept as written
   new_data         json,
@@ -60,10 +62,14 @@ END $$;
 
 -- The row trigger that PostgresRealtimeBus.installTrigger attaches: TG_ARGV[0] is the topic,
 -- TG_ARGV[1] the key column. The rows go out as JSON (to_jsonb); the idempotency key, if the
--- transaction ran SET LOCAL closedloop.idempotency_key = '...', goes with them.
+-- transaction ran SET LOCAL closedloop.idempotency_key = '...', goes with them as its digest:
+-- base64url without padding of the SHA-256 of its UTF-8 bytes, as IdempotencyKey.digest computes.
+-- (Rerunning this script on an existing schema replaces the function; the table is unchanged.)
 CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  ik text := nullif(current_setting('closedloop.idempotency_key', true), '');
+  raw text := nullif(current_setting('closedloop.idempotency_key', true), '');
+  ik text := CASE WHEN raw IS NULL THEN NULL
+      ELSE rtrim(translate(encode(sha256(convert_to(raw, 'UTF8')), 'base64'), '+/', '-_'), '=') END;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     PERFORM ${publish}(TG_ARGV[0], 'DELETE', to_jsonb(OLD) ->> TG_ARGV[1], NULL, to_jsonb(OLD)::json, ik, NULL);

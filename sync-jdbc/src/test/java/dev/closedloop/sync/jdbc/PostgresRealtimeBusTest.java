@@ -127,11 +127,15 @@ class PostgresRealtimeBusTest {
       assertThat(insert.type()).isEqualTo(ChangeType.INSERT);
       assertThat(insert.key()).isEqualTo("42");
       assertThat(insert.newData()).isEqualTo("{\"id\":42,\"seats\":2}");
-      assertThat(insert.idempotencyKey()).isEqualTo("req-1");
+      // digested in the trigger exactly as IdempotencyKey.digest does: SHA-256, base64url, no padding
+      assertThat(insert.idempotencyKeyDigest()).isEqualTo("lFa9-hLqdpWclKNXL12Rxz2DhiLfCo2bToFcJ2xreIA");
+      assertThat(insert.isCausedBy("req-1")).isTrue();
       assertThat(update.type()).isEqualTo(ChangeType.UPDATE);
       assertThat(update.newData()).isEqualTo("{\"id\":42,\"seats\":3}");
       assertThat(update.oldData()).isEqualTo("{\"id\":42,\"seats\":2}");
-      assertThat(update.idempotencyKey()).isNull();
+      assertThat(update.idempotencyKeyDigest()).isNull();
+      assertThat(count("SELECT count(*) FROM " + schema + ".outbox WHERE idempotency_key LIKE '%req-1%'"))
+          .as("the outbox keeps the digest, never the key").isZero();
       assertThat(delete.type()).isEqualTo(ChangeType.DELETE);
       assertThat(delete.oldData()).isEqualTo("{\"id\":42,\"seats\":3}");
       assertThat(List.of(insert.position(), update.position(), delete.position())).containsExactly(1L, 2L, 3L);

@@ -84,9 +84,24 @@ public final class ChangeEvent {
     return draft.oldData();
   }
 
-  /** Returns the idempotency key of the request that caused the change, or null. */
-  public @Nullable String idempotencyKey() {
-    return draft.idempotencyKey();
+  /**
+   * Returns the digest of the idempotency key of the request that caused the change (see {@link
+   * dev.closedloop.sync.idempotency.IdempotencyKey#digest(String)}), or null. The key itself is
+   * never kept nor sent: subscribers of a topic do not learn each other's keys.
+   */
+  public @Nullable String idempotencyKeyDigest() {
+    return draft.idempotencyKeyDigest();
+  }
+
+  /**
+   * Returns whether the request with idempotency key {@code clientKey} caused this change: how a
+   * client recognises the event of its own call.
+   *
+   * @throws NullPointerException if {@code clientKey} is null
+   */
+  public boolean isCausedBy(String clientKey) {
+    String digest = draft.idempotencyKeyDigest();
+    return digest != null && digest.equals(dev.closedloop.sync.idempotency.IdempotencyKey.digest(clientKey));
   }
 
   /** Returns the draft this event was made from (everything but position and time). */
@@ -99,7 +114,7 @@ public final class ChangeEvent {
    * strings plus a fixed 96 bytes of object overhead. Replay logs bound their size with it.
    */
   public long approximateSizeBytes() {
-    long chars = topic().length() + len(key()) + len(newData()) + len(oldData()) + len(idempotencyKey());
+    long chars = topic().length() + len(key()) + len(newData()) + len(oldData()) + len(idempotencyKeyDigest());
     return 96 + 2 * chars;
   }
 
@@ -122,7 +137,7 @@ public final class ChangeEvent {
         && Objects.equals(key(), e.key())
         && Objects.equals(newData(), e.newData())
         && Objects.equals(oldData(), e.oldData())
-        && Objects.equals(idempotencyKey(), e.idempotencyKey());
+        && Objects.equals(idempotencyKeyDigest(), e.idempotencyKeyDigest());
   }
 
   @Override

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * {"topic":"bookings","type":"UPDATE","position":41,"time":"2026-01-01T00:00:00.123Z",
- *  "key":"42","idempotencyKey":"6f1c…","new":{"seats":3},"old":{"seats":2}}
+ *  "key":"42","idempotencyKeyDigest":"kq3Xb0…","new":{"seats":3},"old":{"seats":2}}
  * </pre>
  *
  * <table>
@@ -32,12 +32,18 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>position</td><td>number</td><td>always</td><td>integer ≥ 1, increasing per topic</td></tr>
  *   <tr><td>time</td><td>string</td><td>always</td><td>ISO-8601 instant in UTC, when published</td></tr>
  *   <tr><td>key</td><td>string</td><td>entity changes</td><td>the entity's key</td></tr>
- *   <tr><td>idempotencyKey</td><td>string</td><td>when known</td><td>key of the causing request</td></tr>
+ *   <tr><td>idempotencyKeyDigest</td><td>string</td><td>when known</td><td>digest of the causing
+ *       request's idempotency key: base64url without padding of the SHA-256 of the key's UTF-8
+ *       bytes, 43 characters ({@link dev.closedloop.sync.idempotency.IdempotencyKey#digest});
+ *       the key itself is never sent, so a subscriber can recognise its own calls but never
+ *       learns another caller's key</td></tr>
  *   <tr><td>new</td><td>any JSON</td><td>INSERT, UPDATE; optional on BROADCAST</td><td>new state</td></tr>
  *   <tr><td>old</td><td>any JSON</td><td>optional on UPDATE, DELETE</td><td>previous state</td></tr>
  * </table>
  *
- * <p>Readers ignore fields they do not know, so fields can be added without a version bump.
+ * <p>Readers ignore fields they do not know, so fields can be added without a version bump. A
+ * reader still accepts the field {@code idempotencyKey} (a raw key, written before digests were
+ * sent) and keeps only its digest.
  * {@code sync-realtime/WIRE-FORMAT.md} documents this form together with the SSE framing.
  *
  * <p>This class is threadsafe.
@@ -88,8 +94,8 @@ public final class ChangeEventJson {
       if (e.key() != null) {
         g.writeStringField("key", e.key());
       }
-      if (e.idempotencyKey() != null) {
-        g.writeStringField("idempotencyKey", e.idempotencyKey());
+      if (e.idempotencyKeyDigest() != null) {
+        g.writeStringField("idempotencyKeyDigest", e.idempotencyKeyDigest());
       }
       if (e.newData() != null) {
         g.writeFieldName("new");
@@ -121,6 +127,7 @@ public final class ChangeEventJson {
     String time = null;
     String key = null;
     String idempotencyKey = null;
+    String idempotencyKeyDigest = null;
     String newData = null;
     String oldData = null;
     try (JsonParser p = Json.FACTORY.createParser(json)) {
@@ -136,7 +143,8 @@ public final class ChangeEventJson {
           case "type" -> type = string(p, v, field);
           case "time" -> time = string(p, v, field);
           case "key" -> key = string(p, v, field);
-          case "idempotencyKey" -> idempotencyKey = string(p, v, field);
+          case "idempotencyKeyDigest" -> idempotencyKeyDigest = string(p, v, field);
+          case "idempotencyKey" -> idempotencyKey = string(p, v, field); // written before digests
           case "position" -> {
             if (v != JsonToken.VALUE_NUMBER_INT) {
               throw new IllegalArgumentException("change event field 'position' must be an integer");
@@ -168,6 +176,9 @@ public final class ChangeEventJson {
       throw new IllegalArgumentException("change event has a malformed 'time': " + Topics.printable(time), e);
     }
     ChangeDraft draft = ChangeDraft.of(topic, ChangeType.valueOf(type), key, newData, oldData, idempotencyKey);
+    if (idempotencyKeyDigest != null) {
+      draft = draft.withIdempotencyKeyDigest(idempotencyKeyDigest);
+    }
     return ChangeEvent.of(draft, position, instant);
   }
 

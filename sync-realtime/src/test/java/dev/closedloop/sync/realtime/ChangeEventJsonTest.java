@@ -15,7 +15,32 @@ class ChangeEventJsonTest {
         ChangeDraft.update("bookings", "42", "{\n  \"seats\" : 3\n}", "{\"seats\":2}").withIdempotencyKey("k-1"), 41, T);
     assertThat(ChangeEventJson.toJson(e)).isEqualTo(
         "{\"topic\":\"bookings\",\"type\":\"UPDATE\",\"position\":41,\"time\":\"2026-01-01T00:00:00.123Z\","
-            + "\"key\":\"42\",\"idempotencyKey\":\"k-1\",\"new\":{\"seats\":3},\"old\":{\"seats\":2}}");
+            + "\"key\":\"42\",\"idempotencyKeyDigest\":\"fDXFoXhdIHBORNXeS-uBwfzpG2_kjtfDFZr29_gyB4s\","
+            + "\"new\":{\"seats\":3},\"old\":{\"seats\":2}}");
+    assertThat(ChangeEventJson.toJson(e)).as("the raw key is never sent").doesNotContain("k-1");
+    assertThat(ChangeEventJson.fromJson(ChangeEventJson.toJson(e))).isEqualTo(e);
+    assertThat(ChangeEventJson.fromJson(ChangeEventJson.toJson(e)).isCausedBy("k-1")).isTrue();
+    assertThat(e.isCausedBy("k-2")).isFalse();
+  }
+
+  @Test
+  void idempotencyKeyDigestIsBase64UrlSha256OfTheKeysUtf8BytesWithoutPadding() {
+    // the browser client computes the same: crypto.subtle.digest('SHA-256', TextEncoder.encode(key))
+    assertThat(dev.closedloop.sync.idempotency.IdempotencyKey.digest("k-1"))
+        .isEqualTo("fDXFoXhdIHBORNXeS-uBwfzpG2_kjtfDFZr29_gyB4s").hasSize(43);
+    ChangeDraft d = ChangeDraft.insert("t", "1", "{}").withIdempotencyKey("idem-1");
+    assertThat(d.idempotencyKeyDigest()).isEqualTo("0FthvUtw4Nmhl6yTYPjCTk6u1TNtMar9XhbYKcZXbfM");
+  }
+
+  @Test
+  void aRawKeyWrittenBeforeDigestsIsReadAsItsDigestAndABadDigestIsRefused() {
+    String legacy = "{\"topic\":\"t\",\"type\":\"BROADCAST\",\"position\":1,\"time\":\"2026-01-01T00:00:00Z\","
+        + "\"idempotencyKey\":\"k-1\"}";
+    assertThat(ChangeEventJson.fromJson(legacy).idempotencyKeyDigest()).isEqualTo("fDXFoXhdIHBORNXeS-uBwfzpG2_kjtfDFZr29_gyB4s");
+    String bad = "{\"topic\":\"t\",\"type\":\"BROADCAST\",\"position\":1,\"time\":\"2026-01-01T00:00:00Z\","
+        + "\"idempotencyKeyDigest\":\"k-1\"}";
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChangeEventJson.fromJson(bad))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idempotencyKeyDigest");
   }
 
   @Test

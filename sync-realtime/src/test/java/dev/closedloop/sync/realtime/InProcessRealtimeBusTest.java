@@ -143,7 +143,7 @@ class InProcessRealtimeBusTest {
   @Test
   void awaitChangeCompletesOnAMatchingPublishAndTimesOutOnTheScheduler() throws Exception {
     try (InProcessRealtimeBus bus = builder().build()) {
-      CompletableFuture<ChangeEvent> match = bus.awaitChange(e -> "mine".equals(e.idempotencyKey()), Duration.ofSeconds(5));
+      CompletableFuture<ChangeEvent> match = bus.awaitChange(e -> e.isCausedBy("mine"), Duration.ofSeconds(5));
       CompletableFuture<ChangeEvent> never = bus.awaitChange(e -> false, Duration.ofSeconds(5));
       CompletableFuture<ChangeEvent> broken = bus.awaitChange(e -> { throw new IllegalStateException("bad predicate"); }, Duration.ofSeconds(5));
       bus.publish(ev("t", 1));

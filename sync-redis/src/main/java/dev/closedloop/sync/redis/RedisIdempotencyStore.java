@@ -55,7 +55,7 @@ import org.jspecify.annotations.Nullable;
  * and an existing key comes back in the same reply, so a completed entry or a mismatch is
  * answered from it; only a key in progress under another owner takes a second round trip, the
  * claim script, which weighs the lease in server time. Before Redis 7 ({@code NX} with {@code
- * GET} is refused there) every claim is the script. <b>Complete</b> and <b>release</b> are
+ * GET} is refused there) every claim is the script. <b>Complete</b>, <b>renew</b> and <b>release</b> are
  * owner-checked scripts: they compare the token first and change nothing for anyone else.
  * Scripts run by {@code EVALSHA}, falling back to {@code EVAL} once when the server does not
  * know them. Owner tokens are made by the store ({@link OwnerTokens}) and sent with the claim,
@@ -141,7 +141,19 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       "redis.call('DEL', KEYS[1])",
       "return 1");
 
+  static final String RENEW_LUA = String.join("\n",
+      "-- KEYS[1] entry; ARGV: token, new lease ms, new ttl ms",
+      "local v = redis.call('GET', KEYS[1])",
+      "if not v then return 0 end",
+      "local st, lease, ttl, tl, fl, at = string.match(v, " + HEADER + ")",
+      "if st ~= 'p' then return 0 end",
+      "if string.sub(v, at, at + tonumber(tl) - 1) ~= ARGV[1] then return 0 end",
+      "redis.call('SET', KEYS[1], 'p:' .. ARGV[2] .. ':' .. ARGV[3] .. ':' .. tl .. ':' .. fl .. ':'"
+          + " .. string.sub(v, at), 'PX', ARGV[3])",
+      "return 1");
+
   private static final LuaScript CLAIM = new LuaScript(CLAIM_LUA);
+  private static final LuaScript RENEW = new LuaScript(RENEW_LUA);
   private static final LuaScript COMPLETE = new LuaScript(COMPLETE_LUA);
   private static final LuaScript RELEASE = new LuaScript(RELEASE_LUA);
   private static final byte[] ONE = {'1'};
@@ -293,6 +305,30 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       return done == 1;
     } catch (RedisException e) {
       throw failure("release", key, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An owner-checked script rewrites the entry's lease and TTL as a claim made now would have
+   * them, so the lease is again measured on Redis's clock.
+   *
+   * @throws RedisStoreException if Redis cannot be reached, times out or refuses the script
+   * @throws IllegalStateException if the store is closed
+   */
+  @Override
+  public boolean renew(IdempotencyKey key, String token, Duration lease) {
+    Objects.requireNonNull(key, "key cannot be null");
+    IdempotencyStore.checkToken(token);
+    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    checkOpen();
+    long ttl = policy == ExpiredLeasePolicy.RE_EXECUTE ? leaseMillis : Math.max(leaseMillis, abandonedRetentionMillis);
+    try {
+      long done = redis.evalInteger(RENEW, redisKey(key), utf8(token), number(leaseMillis), number(ttl));
+      return done == 1;
+    } catch (RedisException e) {
+      throw failure("renew", key, e);
     }
   }
 

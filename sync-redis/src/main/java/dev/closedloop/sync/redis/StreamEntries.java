@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * mapped onto another event's position.
  *
  * <p><b>Payload.</b> Each entry has one field {@code e}: the draft as one line of JSON, {@code
- * {"type":"UPDATE","key":"42","idempotencyKey":"…","new":"{\"seats\":3}","old":"…"}} with the
+ * {"type":"UPDATE","key":"42","idempotencyKeyDigest":"…","new":"{\"seats\":3}","old":"…"}} with the
  * data as JSON strings (absent fields omitted). The topic comes from the stream's key, the
  * position and time from the entry id, so they are not repeated. The latest-state hash holds
  * {@code "<id> <payload>"} per key.
@@ -71,7 +71,7 @@ final class StreamEntries {
       g.writeStartObject();
       g.writeStringField("type", draft.type().name());
       writeIfPresent(g, "key", draft.key());
-      writeIfPresent(g, "idempotencyKey", draft.idempotencyKey());
+      writeIfPresent(g, "idempotencyKeyDigest", draft.idempotencyKeyDigest());
       writeIfPresent(g, "new", draft.newData());
       writeIfPresent(g, "old", draft.oldData());
       g.writeEndObject();
@@ -97,6 +97,7 @@ final class StreamEntries {
     String type = null;
     String key = null;
     String idempotencyKey = null;
+    String idempotencyKeyDigest = null;
     String newData = null;
     String oldData = null;
     try (JsonParser p = JSON.createParser(payload)) {
@@ -110,7 +111,8 @@ final class StreamEntries {
         switch (field) {
           case "type" -> type = value;
           case "key" -> key = value;
-          case "idempotencyKey" -> idempotencyKey = value;
+          case "idempotencyKeyDigest" -> idempotencyKeyDigest = value;
+          case "idempotencyKey" -> idempotencyKey = value; // an entry written before digests: digested now
           case "new" -> newData = value;
           case "old" -> oldData = value;
           default -> p.skipChildren();
@@ -129,6 +131,13 @@ final class StreamEntries {
       throw new IllegalArgumentException("stream entry " + id + " of " + topic + " has unknown type " + type, e);
     }
     ChangeDraft draft = ChangeDraft.of(topic, t, key, newData, oldData, idempotencyKey);
+    if (idempotencyKeyDigest != null) {
+      try {
+        draft = draft.withIdempotencyKeyDigest(idempotencyKeyDigest);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("stream entry " + id + " of " + topic + ": " + e.getMessage(), e);
+      }
+    }
     return ChangeEvent.of(draft, position, Instant.ofEpochMilli(position >>> SEQ_BITS));
   }
 }

@@ -34,6 +34,8 @@ class StreamEntriesTest {
         .withIdempotencyKey("key-1");
     String payload = StreamEntries.payload(draft);
     assertThat(payload).doesNotContain("\n");
+    assertThat(payload).as("the stream keeps the key's digest, never the key").doesNotContain("key-1")
+        .contains("\"idempotencyKeyDigest\":\"" + draft.idempotencyKeyDigest() + "\"");
     ChangeEvent e = StreamEntries.event("orders", "1700000000123-7", payload);
     assertThat(e.draft()).usingRecursiveComparison().isEqualTo(draft);
     assertThat(e.position()).isEqualTo((1700000000123L << 20) | 7);

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * A request whose body the filter has already read (to fingerprint it): the application reads
  * the same bytes, as often as it likes, through {@link #getInputStream()} or {@link
  * #getReader()}; form parameters of {@code application/x-www-form-urlencoded} bodies are parsed
- * from them. {@link #startAsync()} hands out the filter's wrappers so that an asynchronous
+ * from them, unless the container had parsed the form before the filter ran: then its own
+ * parameters pass through. {@link #startAsync()} hands out the filter's wrappers so that an asynchronous
  * handler writes into the captured response. Multipart parts are not available: the body was
  * consumed. Not part of the API.
  *
@@ -37,13 +38,19 @@ import org.jspecify.annotations.Nullable;
  */
 final class BufferedRequest extends HttpServletRequestWrapper {
   private final byte[] body;
+  private final boolean containerParameters;
   private final IdempotentExecution execution;
   private @Nullable Map<String, String[]> formParameters;
   private @Nullable AsyncContext asyncContext;
 
-  BufferedRequest(HttpServletRequest request, byte[] body, IdempotentExecution execution) {
+  /**
+   * @param containerParameters the container parsed the form before the filter ran (the body is
+   *     gone): parameters come from the container, untouched
+   */
+  BufferedRequest(HttpServletRequest request, byte[] body, boolean containerParameters, IdempotentExecution execution) {
     super(request);
     this.body = body;
+    this.containerParameters = containerParameters;
     this.execution = execution;
   }
 
@@ -72,6 +79,9 @@ final class BufferedRequest extends HttpServletRequestWrapper {
   // ---- parameters ---------------------------------------------------------------------------
 
   private boolean isForm() {
+    if (containerParameters) {
+      return false; // the container's own parameters pass through
+    }
     String ct = getContentType();
     return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
   }

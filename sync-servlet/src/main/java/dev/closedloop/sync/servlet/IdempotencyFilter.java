@@ -37,15 +37,25 @@ import org.jspecify.annotations.Nullable;
  *       route that requires one, else the request passes through untouched.
  *   <li>The body is read and buffered (the application reads the same bytes afterwards); over
  *       the limit (1 MiB) → <b>413</b> and nothing is claimed. The fingerprint is a SHA-256 over
- *       method, request URI, query, content type and the body's SHA-256.
+ *       method, request URI, query, content type and the body's SHA-256. If a filter in front
+ *       already parsed a form ({@code getParameter} on an {@code
+ *       application/x-www-form-urlencoded} POST, as CSRF and login filters do), the container's
+ *       parameter map stands in for the body and the application sees the container's parameters
+ *       untouched; any other body consumed in front → <b>500</b> {@link #PROBLEM_BODY_UNAVAILABLE}
+ *       and a log line naming the cause.
  *   <li>The key is scoped by the {@link dev.closedloop.sync.idempotency.ScopeResolver} (by
  *       default the principal; every anonymous caller shares one scope) and claimed in the store:
  *       <ul>
  *         <li>won → the chain runs; its response is captured, stored, then sent;
  *         <li>completed with the same fingerprint → the stored status, allow-listed headers
- *             (Content-Type, Location, Content-Location, ETag, Last-Modified, Link and configured
- *             extras; never Set-Cookie, Authorization or WWW-Authenticate) and body are replayed
- *             with {@code Idempotent-Replayed: true};
+ *             (Content-Type, Content-Encoding, Content-Language, Content-Disposition, Location,
+ *             Content-Location, ETag, Last-Modified, Link and configured extras; never
+ *             Set-Cookie, Authorization or WWW-Authenticate) and body are replayed with {@code
+ *             Idempotent-Replayed: true}. The body is stored as the handler wrote it, so the
+ *             headers that say what those bytes are (type, encoding, language, disposition) are
+ *             always replayed with them: a handler that gzips its own answer replays gzip bytes
+ *             with {@code Content-Encoding: gzip}. A compression handler outside the filter (Jetty's
+ *             {@code GzipHandler}) compresses first answers and replays alike;
  *         <li>in progress → <b>409</b> with {@code Retry-After}, after an optional bounded wait
  *             for the result;
  *         <li>used with another fingerprint → <b>422</b>;
@@ -62,6 +72,13 @@ import org.jspecify.annotations.Nullable;
  * completed as not replayable: the effect never runs twice. Every error is an {@code
  * application/problem+json} body (RFC 9457) whose {@code type} is one of the {@code PROBLEM_*}
  * URIs below.
+ *
+ * <p>While the handler runs, the claim's lease is renewed every third of the lease (one shared
+ * {@link IdempotencyFilterBuilder#scheduler timer}), so a handler slower than its lease is not run
+ * again by a retry. When storing the response fails with the store unreachable, the response is
+ * held and the completion retried with backoff (the lease still renewed) until it is stored or
+ * the retention ends: the effect happened, so the key must not run again. The guide's chapter
+ * "When the store fails late" says which window remains.
  *
  * <p>Asynchronous handlers ({@code startAsync}) are supported: the claim is completed when the
  * handler calls {@code AsyncContext.complete()} (or an async dispatch returns, if the filter is
@@ -129,6 +146,12 @@ public final class IdempotencyFilter implements Filter {
   public static final String PROBLEM_NOT_REPLAYABLE = PROBLEM_BASE + "idempotency-response-not-replayable";
   /** 422: the key was used for a different request. */
   public static final String PROBLEM_KEY_REUSED = PROBLEM_BASE + "idempotency-key-reused";
+  /**
+   * 500: something in front of the filter consumed the request body (it is not a form whose
+   * parameters the container kept), so the request cannot be fingerprinted; nothing ran. Map the
+   * filter before whatever reads the body.
+   */
+  public static final String PROBLEM_BODY_UNAVAILABLE = PROBLEM_BASE + "idempotency-body-unavailable";
   /** 503: the store failed; nothing ran. */
   public static final String PROBLEM_STORE_UNAVAILABLE = PROBLEM_BASE + "idempotency-store-unavailable";
 

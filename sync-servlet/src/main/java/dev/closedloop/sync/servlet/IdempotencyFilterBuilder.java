@@ -4,6 +4,7 @@ import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.InMemoryIdempotencyStore;
 import dev.closedloop.sync.idempotency.ScopeResolver;
+import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -30,8 +31,12 @@ public final class IdempotencyFilterBuilder {
   static final long DEFAULT_MAX_RESPONSE_BYTES = 1024L * 1024;
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
   static final Set<String> DEFAULT_METHODS = Set.of("POST", "PUT", "PATCH");
-  static final Set<String> DEFAULT_REPLAY_HEADERS =
-      Set.of("content-type", "location", "content-location", "etag", "last-modified", "link");
+  /**
+   * Replayed always: what the stored bytes mean (type, encoding, language, disposition: without
+   * Content-Encoding a replayed gzip body is garbage) and where the result lives.
+   */
+  static final Set<String> DEFAULT_REPLAY_HEADERS = Set.of("content-type", "content-encoding",
+      "content-language", "content-disposition", "location", "content-location", "etag", "last-modified", "link");
   static final Set<String> NEVER_REPLAYED = Set.of(
       "set-cookie", "set-cookie2", "authorization", "proxy-authorization", "www-authenticate",
       "proxy-authenticate", "content-length", "transfer-encoding", "connection");
@@ -57,6 +62,7 @@ public final class IdempotencyFilterBuilder {
   final Set<String> replayHeaders = new LinkedHashSet<>();
   final List<IdempotencyFilterListener> listeners = new ArrayList<>();
   Ticker ticker = Ticker.system();
+  Scheduler scheduler = Scheduler.system();
 
   IdempotencyFilterBuilder() {}
 
@@ -266,8 +272,8 @@ public final class IdempotencyFilterBuilder {
   }
 
   /**
-   * Adds response headers to replay besides Content-Type, Location, Content-Location, ETag,
-   * Last-Modified and Link.
+   * Adds response headers to replay besides Content-Type, Content-Encoding, Content-Language,
+   * Content-Disposition, Location, Content-Location, ETag, Last-Modified and Link.
    *
    * @throws NullPointerException if a name is null
    * @throws IllegalArgumentException if a name is empty or is one never replayed (Set-Cookie,
@@ -303,12 +309,28 @@ public final class IdempotencyFilterBuilder {
   }
 
   /**
-   * Sets the ticker that measures {@link #inProgressWait}. Default the system ticker.
+   * Sets the ticker that measures {@link #inProgressWait} and the completion retries (see
+   * {@link #scheduler}). Default the system ticker. With a {@link
+   * dev.closedloop.sync.time.ManualTicker} (and a {@link dev.closedloop.sync.time.VirtualScheduler}
+   * on it) the waits between completion retries move virtual time instead of sleeping.
    *
    * @throws NullPointerException if {@code ticker} is null
    */
   public IdempotencyFilterBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker cannot be null");
+    return this;
+  }
+
+  /**
+   * Sets the timer that renews the lease of every claim this filter holds (every third of the
+   * lease, while the request runs and while a failed completion is retried): one shared timer,
+   * not a thread per request. A renewal is one short store call. Default {@link
+   * Scheduler#system()}.
+   *
+   * @throws NullPointerException if {@code scheduler} is null
+   */
+  public IdempotencyFilterBuilder scheduler(Scheduler scheduler) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
     return this;
   }
 

@@ -6,6 +6,8 @@ import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -27,11 +29,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -67,6 +71,10 @@ final class IdempotencyFilterEngine {
   private final String[] replayHeaders;
   private final List<IdempotencyFilterListener> listeners;
   private final Ticker ticker;
+  private final Scheduler scheduler;
+  private final RetryPolicy<ClaimKeeper.Completion> completionRetry;
+  private final ClaimKeeper.Events keeperEvents = new KeeperEvents();
+  private final AtomicBoolean renewalUnsupportedLogged = new AtomicBoolean();
 
   /** Owners running in this filter, by storage key: waiters wake when they finish. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
@@ -101,6 +109,8 @@ final class IdempotencyFilterEngine {
     this.replayHeaders = headers.toArray(new String[0]);
     this.listeners = List.copyOf(b.listeners);
     this.ticker = b.ticker;
+    this.scheduler = b.scheduler;
+    this.completionRetry = ClaimKeeper.completionRetry(lease, retention, ticker, scheduler);
   }
 
   IdempotencyFilterStats stats() {
@@ -140,16 +150,44 @@ final class IdempotencyFilterEngine {
 
     long declared = request.getContentLengthLong();
     if (declared > maxBodyBytes) {
-      swallowRest(request, response);
+      if (expectsContinue(request)) {
+        // The client waits for "100 Continue" before it uploads: refuse without reading, so the
+        // container never sends one, and close, in case it sends the body anyway.
+        response.setHeader("Connection", "close");
+      } else {
+        swallowRest(request, response);
+      }
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(declared));
       return;
     }
     MessageDigest bodyDigest = sha256();
-    byte[] body = readBody(request, declared, bodyDigest);
+    byte[] body;
+    try {
+      body = readBody(request, declared, bodyDigest);
+    } catch (IllegalStateException readerInUse) {
+      body = new byte[0]; // something before us took the body through getReader()
+    }
     if (body == null) {
       swallowRest(request, response);
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(-1));
       return;
+    }
+    boolean containerParameters = false;
+    if (bodyConsumedBefore(request, declared, body.length)) {
+      // A filter in front (CSRF, login) parsed the form or read the body: what we read is not the
+      // request. A form's parameters are still in the container: fingerprint and pass those.
+      if (!isForm(request)) {
+        log.warn("IdempotencyFilter cannot fingerprint {} {}: its body ({} bytes declared, {} readable) was"
+            + " consumed before the filter ran, by a filter or valve in front of it that read the body;"
+            + " map IdempotencyFilter before it", request.getMethod(), request.getRequestURI(),
+            declared, body.length);
+        reject(response, IdempotencyProblem.BODY_UNAVAILABLE, "the request body was consumed before the"
+            + " idempotency filter could read it (a filter in front of it read the body); nothing was done");
+        return;
+      }
+      containerParameters = true;
+      body = new byte[0];
+      bodyDigest = parameterDigest(request.getParameterMap());
     }
     IdempotencyKey key = IdempotencyKey.of(scopeResolver.scope(request), clientKey);
     String fingerprint = fingerprint(request, bodyDigest.digest());
@@ -179,7 +217,8 @@ final class IdempotencyFilterEngine {
     }
 
     if (outcome instanceof ClaimResult.Claimed) {
-      run(request, response, chain, key, ((ClaimResult.Claimed) outcome).token(), body);
+      run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body,
+          containerParameters);
     } else if (outcome instanceof ClaimResult.Completed) {
       replay(response, key, ((ClaimResult.Completed) outcome).response());
     } else if (outcome instanceof ClaimResult.InProgress) {
@@ -211,7 +250,8 @@ final class IdempotencyFilterEngine {
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String token, byte[] body) throws IOException, ServletException {
+      IdempotencyKey key, String fingerprint, String token, byte[] body, boolean containerParameters)
+      throws IOException, ServletException {
     first.increment();
     for (IdempotencyFilterListener l : listeners) {
       try {
@@ -227,8 +267,10 @@ final class IdempotencyFilterEngine {
       inFlight.put(key.storageKey(), done);
     }
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
-    IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done);
-    BufferedRequest buffered = new BufferedRequest(request, body, execution);
+    ClaimKeeper keeper = new ClaimKeeper(store, key, fingerprint, token, lease, scheduler, completionRetry, keeperEvents);
+    keeper.start();
+    IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done);
+    BufferedRequest buffered = new BufferedRequest(request, body, containerParameters, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
     buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
     try {
@@ -459,6 +501,11 @@ final class IdempotencyFilterEngine {
     }
   }
 
+  private static boolean expectsContinue(HttpServletRequest request) {
+    String expect = request.getHeader("Expect");
+    return expect != null && expect.trim().equalsIgnoreCase("100-continue");
+  }
+
   private String tooLarge(long declared) {
     return (declared >= 0 ? "the request body has " + declared + " bytes" : "the request body is larger than allowed")
         + "; idempotent requests may carry at most " + maxBodyBytes + " bytes";
@@ -502,6 +549,45 @@ final class IdempotencyFilterEngine {
     }
     digest.update(buf, 0, size);
     return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
+  /**
+   * Whether the body was read before the filter ran: fewer bytes came than the request declares,
+   * or a form body came empty (a form sent in chunks declares no length). Containers parse a form
+   * POST's body on the first {@code getParameter} call, and afterwards the stream is at its end.
+   */
+  private static boolean bodyConsumedBefore(HttpServletRequest request, long declared, int read) {
+    if (declared > read) {
+      return true;
+    }
+    return declared < 0 && read == 0 && isForm(request);
+  }
+
+  static boolean isForm(HttpServletRequest request) {
+    String ct = request.getContentType();
+    return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+  }
+
+  /**
+   * A SHA-256 standing in for the body's when the container already parsed the form: over the
+   * parameters (query ones included, as the container merges them) sorted by name, each a
+   * length-prefixed name, a value count and length-prefixed values in their order.
+   */
+  static MessageDigest parameterDigest(Map<String, String[]> parameters) {
+    MessageDigest d = sha256();
+    byte[] length = new byte[4];
+    d.update("container-form-parameters".getBytes(StandardCharsets.US_ASCII));
+    for (String name : new TreeSet<>(parameters.keySet())) {
+      String[] values = parameters.get(name);
+      field(d, length, name);
+      d.update(bigEndian(length, values == null ? 0 : values.length));
+      if (values != null) {
+        for (String v : values) {
+          field(d, length, v);
+        }
+      }
+    }
+    return d;
   }
 
   /**
@@ -580,6 +666,28 @@ final class IdempotencyFilterEngine {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
     return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+  }
+
+  /** What the claim keepers report: store failures count and log as the filter's own. */
+  private final class KeeperEvents implements ClaimKeeper.Events {
+    @Override
+    public void storeFailed(IdempotencyKey key, RuntimeException failure, boolean renewal) {
+      IdempotencyFilterEngine.this.storeFailed(key, failure);
+    }
+
+    @Override
+    public void renewalLost(IdempotencyKey key) {
+      log.warn("Idempotency claim for key {} could not be renewed: it was taken over or is gone"
+          + " (the store lost it, or it could not be renewed in time); a retry may run the request again", key.redacted());
+    }
+
+    @Override
+    public void renewalUnsupported(IdempotencyKey key, UnsupportedOperationException e) {
+      if (renewalUnsupportedLogged.compareAndSet(false, true)) {
+        log.warn("Idempotency store {} cannot renew leases ({}); a request that runs longer than the lease ({})"
+            + " may run again on a retry", store, e.getMessage(), lease);
+      }
+    }
   }
 
   List<IdempotencyFilterListener> listeners() {

@@ -21,6 +21,7 @@ enum IdempotencyProblem {
   KEY_IN_USE(409, IdempotencyFilter.PROBLEM_KEY_IN_USE, "A request with this idempotency key is in progress"),
   NOT_REPLAYABLE(409, IdempotencyFilter.PROBLEM_NOT_REPLAYABLE, "Request already completed; its response cannot be replayed"),
   KEY_REUSED(422, IdempotencyFilter.PROBLEM_KEY_REUSED, "Idempotency key reused for a different request"),
+  BODY_UNAVAILABLE(500, IdempotencyFilter.PROBLEM_BODY_UNAVAILABLE, "Request body consumed before the idempotency filter"),
   STORE_UNAVAILABLE(503, IdempotencyFilter.PROBLEM_STORE_UNAVAILABLE, "Idempotency store unavailable");
 
   static final String CONTENT_TYPE = "application/problem+json";

@@ -32,17 +32,17 @@ final class IdempotentExecution {
 
   private final IdempotencyFilterEngine engine;
   private final IdempotencyKey key;
-  private final String token;
+  private final ClaimKeeper keeper;
   private final CapturingResponse response;
   private final @Nullable CompletableFuture<Void> done;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean async;
 
-  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, String token,
+  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, ClaimKeeper keeper,
       CapturingResponse response, @Nullable CompletableFuture<Void> done) {
     this.engine = engine;
     this.key = key;
-    this.token = token;
+    this.keeper = keeper;
     this.response = response;
     this.done = done;
   }
@@ -124,18 +124,22 @@ final class IdempotentExecution {
     }
   }
 
+  /**
+   * Stores the response, retrying while the store is unreachable (the response is held until
+   * then: the effect happened, so the key must not run again), with the lease renewed meanwhile.
+   */
   private void store(int status) {
     StoredResponse stored = response.overflowed()
         ? StoredResponse.notReplayable(status)
         : StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
-    boolean owned;
-    try {
-      owned = engine.store.complete(key, token, stored, engine.retention);
-    } catch (RuntimeException e) {
-      engine.storeFailed(key, e);
+    ClaimKeeper.Completion outcome = keeper.complete(stored, engine.retention);
+    if (outcome == ClaimKeeper.Completion.GAVE_UP) {
+      log.error("Idempotency store {} could not store the response for key {} before giving up;"
+          + " the claim stays in progress until its lease ({}) ends, and a retry after that runs the"
+          + " request again", engine.store, key.redacted(), engine.lease);
       return;
     }
-    if (!owned) {
+    if (outcome == ClaimKeeper.Completion.LOST) {
       lostOwnership();
       return;
     }
@@ -154,7 +158,7 @@ final class IdempotentExecution {
   private void release(int status, @Nullable Throwable failure) {
     boolean owned;
     try {
-      owned = engine.store.release(key, token);
+      owned = keeper.release();
     } catch (RuntimeException e) {
       engine.storeFailed(key, e);
       return;

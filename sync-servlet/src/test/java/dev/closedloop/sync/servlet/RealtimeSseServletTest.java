@@ -87,7 +87,9 @@ class RealtimeSseServletTest {
       assertThat(data).startsWith("data: {");
       ChangeEvent e = ChangeEventJson.fromJson(data.substring(6));
       assertThat(e.newData()).isEqualTo("{\"name\":\"Zoë ✓ 日本\"}");
-      assertThat(e.idempotencyKey()).isEqualTo("idem-1");
+      assertThat(e.isCausedBy("idem-1")).isTrue();
+      assertThat(data).as("subscribers get the key's digest, never the key")
+          .contains("\"idempotencyKeyDigest\":\"0FthvUtw4Nmhl6yTYPjCTk6u1TNtMar9XhbYKcZXbfM\"").doesNotContain("idem-1");
       assertThat(r.readLine()).isEmpty();
     }
   }

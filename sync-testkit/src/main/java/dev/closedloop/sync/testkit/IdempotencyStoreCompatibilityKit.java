@@ -183,6 +183,44 @@ public abstract class IdempotencyStoreCompatibilityKit {
   }
 
   @Test
+  void scopesThatDifferOnlyInAnUnpairedSurrogateAreTwoKeys() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    IdempotencyKey surrogate = IdempotencyKey.of(scope + ":principal:\uD800", "shared");
+    IdempotencyKey question = IdempotencyKey.of(scope + ":principal:?", "shared");
+    IdempotencyKey literal = IdempotencyKey.of(scope + ":principal:\\ud800", "shared");
+    ClaimResult first = store.claim(surrogate, "fp", IdempotencyStore.DEFAULT_LEASE);
+    assertThat(first).isInstanceOf(ClaimResult.Claimed.class);
+    StoredResponse response = sampleResponse(201, 7);
+    assertThat(store.complete(surrogate, ((ClaimResult.Claimed) first).token(), response,
+        IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    assertThat(store.claim(question, "fp", IdempotencyStore.DEFAULT_LEASE)).as("scope principal:?")
+        .isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.claim(literal, "fp", IdempotencyStore.DEFAULT_LEASE)).as("a literal backslash-u in the scope")
+        .isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.claim(surrogate, "fp", IdempotencyStore.DEFAULT_LEASE)).as("the odd principal's own replay")
+        .isEqualTo(new ClaimResult.Completed(response));
+  }
+
+  @Test
+  void clientKeysWithUnpairedSurrogatesOrNulAreKeptApartAndReplayed() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    List<String> keys = List.of("k\uDC00", "k?", "k\u0000", "k\uD83D\uDE00", "k\uDE00\uD83D");
+    List<StoredResponse> responses = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      ClaimResult r = store.claim(key(keys.get(i)), "fp", IdempotencyStore.DEFAULT_LEASE);
+      assertThat(r).as("claim of key %d", i).isInstanceOf(ClaimResult.Claimed.class);
+      StoredResponse response = sampleResponse(200 + i, 3 + i);
+      responses.add(response);
+      assertThat(store.complete(key(keys.get(i)), ((ClaimResult.Claimed) r).token(), response,
+          IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(store.claim(key(keys.get(i)), "fp", IdempotencyStore.DEFAULT_LEASE)).as("replay of key %d", i)
+          .isEqualTo(new ClaimResult.Completed(responses.get(i)));
+    }
+  }
+
+  @Test
   void replayReturnsTheStoredResponseByteForByte() {
     IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
     String token = claimed(store, "a", "fp", IdempotencyStore.DEFAULT_LEASE);
@@ -299,6 +337,64 @@ public abstract class IdempotencyStoreCompatibilityKit {
     assertThat(store.complete(key("a"), current, response, IdempotencyStore.DEFAULT_RETENTION)).isTrue();
     assertThat(store.claim(key("a"), "fp", IdempotencyStore.DEFAULT_LEASE)).isEqualTo(new ClaimResult.Completed(response));
     assertThat(store.release(key("a"), stale)).isFalse();
+  }
+
+  @Test
+  void renewedClaimStaysInProgressPastItsFirstLeaseAndItsOwnerCompletes() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    String token = claimed(store, "a", "fp", lease());
+    advanceTime(lease().dividedBy(2));
+    assertThat(store.renew(key("a"), token, lease().multipliedBy(4))).isTrue();
+    advanceTime(lease().multipliedBy(2)); // well past the first lease, well within the renewed one
+    assertThat(store.claim(key("a"), "fp", lease())).isInstanceOf(ClaimResult.InProgress.class);
+    assertThat(store.claim(key("a"), "fp-other", lease())).isInstanceOf(ClaimResult.Mismatch.class);
+    StoredResponse response = sampleResponse(201, 5);
+    assertThat(store.complete(key("a"), token, response, IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    assertThat(store.claim(key("a"), "fp", lease())).isEqualTo(new ClaimResult.Completed(response));
+  }
+
+  @Test
+  void renewedClaimExpiresAtTheEndOfItsNewLease() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    String token = claimed(store, "a", "fp", lease());
+    assertThat(store.renew(key("a"), token, lease())).isTrue();
+    advanceTime(lease().multipliedBy(2));
+    assertThat(store.claim(key("a"), "fp", lease())).isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.renew(key("a"), token, lease())).as("the old owner after a takeover").isFalse();
+  }
+
+  @Test
+  void renewIsFencedByTheOwnerToken() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.RE_EXECUTE);
+    Duration lease = IdempotencyStore.DEFAULT_LEASE;
+    String token = claimed(store, "a", "fp", lease);
+    assertThat(store.renew(key("a"), token + "x", lease)).isFalse();
+    assertThat(store.renew(key("never-claimed"), token, lease)).isFalse();
+    assertThat(store.claim(key("never-claimed"), "fp", lease)).isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.renew(key("a"), token, lease)).isTrue();
+    StoredResponse response = sampleResponse(200, 3);
+    assertThat(store.complete(key("a"), token, response, IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    assertThat(store.renew(key("a"), token, lease)).as("after completion").isFalse();
+    assertThat(store.claim(key("a"), "fp", lease)).isEqualTo(new ClaimResult.Completed(response));
+
+    String released = claimed(store, "b", "fp", lease);
+    assertThat(store.release(key("b"), released)).isTrue();
+    assertThat(store.renew(key("b"), released, lease)).as("after release").isFalse();
+    assertThat(store.claim(key("b"), "fp", lease)).isInstanceOf(ClaimResult.Claimed.class);
+  }
+
+  @Test
+  void renewUnderConflictUntilExpiryKeepsTheAbandonedClaimRetention() {
+    IdempotencyStore store = store(ExpiredLeasePolicy.CONFLICT_UNTIL_EXPIRY);
+    String token = claimed(store, "a", "fp", lease());
+    assertThat(store.renew(key("a"), token, lease())).isTrue();
+    advanceTime(lease().multipliedBy(2));
+    assertThat(store.claim(key("a"), "fp", lease())).as("abandoned, still in conflict")
+        .isInstanceOf(ClaimResult.InProgress.class);
+    assertThat(store.renew(key("a"), token, lease())).as("its owner may still renew").isTrue();
+    StoredResponse response = sampleResponse(200, 2);
+    assertThat(store.complete(key("a"), token, response, IdempotencyStore.DEFAULT_RETENTION)).isTrue();
+    assertThat(store.claim(key("a"), "fp", lease())).isEqualTo(new ClaimResult.Completed(response));
   }
 
   @Test
@@ -443,6 +539,11 @@ public abstract class IdempotencyStoreCompatibilityKit {
     assertThatThrownBy(() -> store.complete(null, token, ok, keep)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> store.release(key("a"), null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> store.release(key("a"), "")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.renew(null, token, lease)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> store.renew(key("a"), null, lease)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> store.renew(key("a"), token, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> store.renew(key("a"), token, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("lease");
     // none of that touched the claim
     assertThat(store.complete(key("a"), token, ok, keep)).isTrue();
     assertThat(store.claim(key("a"), "fp", lease)).isEqualTo(new ClaimResult.Completed(ok));
