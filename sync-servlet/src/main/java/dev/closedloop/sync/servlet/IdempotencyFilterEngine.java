@@ -6,6 +6,7 @@ import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -155,11 +156,12 @@ final class IdempotencyFilterEngine {
     String fingerprint = fingerprint(request, bodyDigest.digest());
 
     ClaimResult outcome;
+    long claimStart = 0;
     try {
       if (listeners.isEmpty()) {
         outcome = store.claim(key, fingerprint, lease); // no one times it: read no clock
       } else {
-        long claimStart = ticker.read();
+        claimStart = ticker.read();
         outcome = store.claim(key, fingerprint, lease);
         long claimNanos = ticker.read() - claimStart;
         for (IdempotencyFilterListener l : listeners) {
@@ -179,9 +181,12 @@ final class IdempotencyFilterEngine {
     }
 
     if (outcome instanceof ClaimResult.Claimed) {
-      run(request, response, chain, key, ((ClaimResult.Claimed) outcome).token(), body);
+      run(request, response, chain, key, ((ClaimResult.Claimed) outcome).token(), body, claimStart);
     } else if (outcome instanceof ClaimResult.Completed) {
-      replay(response, key, ((ClaimResult.Completed) outcome).response());
+      StoredResponse stored = ((ClaimResult.Completed) outcome).response();
+      replay(response, key, stored);
+      report(key, stored.isReplayable() ? Finished.Outcome.REPLAYED : Finished.Outcome.NOT_REPLAYABLE,
+          request, stored.isReplayable() ? stored.status() : IdempotencyProblem.NOT_REPLAYABLE.status, claimStart);
     } else if (outcome instanceof ClaimResult.InProgress) {
       Duration retryAfter = ((ClaimResult.InProgress) outcome).retryAfter();
       conflicts.increment();
@@ -194,6 +199,7 @@ final class IdempotencyFilterEngine {
       }
       IdempotencyProblem.KEY_IN_USE.write(response, "a request with this key is still being processed;"
           + " retry after " + IdempotencyProblem.retryAfterSeconds(retryAfter) + " s", retryAfter);
+      report(key, Finished.Outcome.CONFLICT, request, IdempotencyProblem.KEY_IN_USE.status, claimStart);
     } else {
       mismatches.increment();
       for (IdempotencyFilterListener l : listeners) {
@@ -205,13 +211,14 @@ final class IdempotencyFilterEngine {
       }
       IdempotencyProblem.KEY_REUSED.write(response, "this idempotency key was used for a different request"
           + " (method, path, query, content type or body differ); use a new key for a new request", null);
+      report(key, Finished.Outcome.MISMATCH, request, IdempotencyProblem.KEY_REUSED.status, claimStart);
     }
   }
 
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String token, byte[] body) throws IOException, ServletException {
+      IdempotencyKey key, String token, byte[] body, long claimStart) throws IOException, ServletException {
     first.increment();
     for (IdempotencyFilterListener l : listeners) {
       try {
@@ -227,7 +234,8 @@ final class IdempotencyFilterEngine {
       inFlight.put(key.storageKey(), done);
     }
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
-    IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done);
+    IdempotentExecution execution = new IdempotentExecution(this, key, token, captured, done,
+        request.getMethod().toUpperCase(Locale.ROOT), pathWithinApplication(request), claimStart);
     BufferedRequest buffered = new BufferedRequest(request, body, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
     buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
@@ -580,6 +588,28 @@ final class IdempotencyFilterEngine {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
     return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+  }
+
+  /** Tells the listeners a keyed request is done ({@code onFinished}); reads no clock without them. */
+  void report(IdempotencyKey key, Finished.Outcome outcome, HttpServletRequest request, int status, long startNanos) {
+    if (!listeners.isEmpty()) {
+      report(key, outcome, request.getMethod().toUpperCase(Locale.ROOT), pathWithinApplication(request), status,
+          startNanos);
+    }
+  }
+
+  void report(IdempotencyKey key, Finished.Outcome outcome, String method, String path, int status, long startNanos) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    Finished finished = new Finished(key, outcome, method, path, status, ticker.read() - startNanos);
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onFinished(finished);
+      } catch (RuntimeException e) {
+        logListener(l, e);
+      }
+    }
   }
 
   List<IdempotencyFilterListener> listeners() {
