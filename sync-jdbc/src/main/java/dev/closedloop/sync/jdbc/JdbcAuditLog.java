@@ -344,8 +344,7 @@ public final class JdbcAuditLog implements AutoCloseable {
         if (giveUp) {
           int lost = batch.size();
           batch.clear();
-          AuditEntry rest;
-          while ((rest = queue.poll()) != null) {
+          while (queue.poll() != null) {
             lost++;
           }
           inHand = 0;
