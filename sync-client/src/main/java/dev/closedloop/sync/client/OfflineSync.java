@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -64,6 +66,10 @@ import org.slf4j.LoggerFactory;
  *   <li>a status worth retrying (5xx, 408, 425, 429, 409 in progress): a failed attempt; the
  *       queue's retry policy schedules another after its backoff or, at its last attempt,
  *       dead-letters it;
+ *   <li>401 with an {@link UnauthorizedHandler} ({@link OfflineSyncBuilder#onUnauthorized}): the
+ *       pass waits for the handler to get a new credential, then replays the request once more
+ *       with the same key and the headers the supplier gives now; no new credential (declined,
+ *       failed, or not within the wait), or a second 401, dead-letters it with that reason;
  *   <li>any other status (400, 401, 403, 404, 422, ...): dead-lettered at once with the status and
  *       the problem or body as the reason; the call fails with {@link
  *       MutationDeadLetterException}, the handler and listeners hear it;
@@ -99,6 +105,8 @@ public final class OfflineSync implements AutoCloseable {
   private final Scheduler scheduler;
   private final Clock clock;
   private final Executor executor;
+  private final @Nullable UnauthorizedHandler unauthorized;
+  private final Duration unauthorizedWait;
   private final @Nullable ExecutorService ownExecutor;
   private final Connectivity.@Nullable Listener connectivityListener;
 
@@ -122,6 +130,8 @@ public final class OfflineSync implements AutoCloseable {
     this.autoSync = b.autoSync;
     this.requestTimeout = b.requestTimeout;
     this.resyncDelay = b.resyncDelay;
+    this.unauthorized = b.unauthorized;
+    this.unauthorizedWait = b.unauthorizedWait;
     this.scheduler = b.scheduler;
     if (b.executor != null) {
       this.executor = b.executor;
@@ -331,6 +341,29 @@ public final class OfflineSync implements AutoCloseable {
         continue;
       }
       Outcome outcome = replay(request);
+      boolean renewed = false;
+      if (unauthorized != null && outcome.failure instanceof MutationHttpException
+          && ((MutationHttpException) outcome.failure).status() == 401) {
+        MutationHttpException refused = (MutationHttpException) outcome.failure;
+        String noCredential;
+        try {
+          noCredential = awaitNewCredential(request, refused);
+        } catch (InterruptedException e) {
+          queue.release(item.id());
+          Thread.currentThread().interrupt();
+          return new SyncSummary(replayed, retried, dead, false);
+        }
+        if (noCredential != null) {
+          String reason = httpReason(refused) + "; no new credential: " + noCredential;
+          if (queue.deadLetter(item.id(), reason)) {
+            dead++;
+            notifyDead(request, reason, refused);
+          }
+          continue;
+        }
+        outcome = replay(request); // the same key; the supplier gives the new credential
+        renewed = true;
+      }
       if (outcome.response != null) {
         if (!queue.ack(item.id())) {
           log.debug("Replayed item {} was no longer in flight (cleared?)", item.id());
@@ -351,10 +384,7 @@ public final class OfflineSync implements AutoCloseable {
       } else if (outcome.failure instanceof MutationHttpException
           && !((MutationHttpException) outcome.failure).isRetryable()) {
         MutationHttpException h = (MutationHttpException) outcome.failure;
-        String reason = "HTTP " + h.status()
-            + (h.problemType() != null ? " " + h.problemType() : "")
-            + (h.problemDetail() != null ? ": " + h.problemDetail()
-                : h.body().length > 0 ? ": " + MutationHttpException.excerpt(h.body()) : "");
+        String reason = httpReason(h) + (renewed && h.status() == 401 ? " (again, with a new credential)" : "");
         if (queue.deadLetter(item.id(), reason)) {
           dead++;
           notifyDead(request, reason, h);
@@ -374,6 +404,37 @@ public final class OfflineSync implements AutoCloseable {
       }
     }
     return new SyncSummary(replayed, retried, dead, false);
+  }
+
+  private static String httpReason(MutationHttpException h) {
+    return "HTTP " + h.status()
+        + (h.problemType() != null ? " " + h.problemType() : "")
+        + (h.problemDetail() != null ? ": " + h.problemDetail()
+            : h.body().length > 0 ? ": " + MutationHttpException.excerpt(h.body()) : "");
+  }
+
+  /** Asks the {@link UnauthorizedHandler} and waits; returns null for a new credential, else why not. */
+  private @Nullable String awaitNewCredential(QueuedRequest request, MutationHttpException refused)
+      throws InterruptedException {
+    UnauthorizedHandler handler = Objects.requireNonNull(unauthorized);
+    CompletableFuture<Boolean> answer;
+    try {
+      answer = handler.onUnauthorized(request, refused).toCompletableFuture();
+    } catch (RuntimeException e) {
+      log.warn("Unauthorized handler {} threw", handler, e);
+      return "the handler threw " + e;
+    }
+    try {
+      return Boolean.TRUE.equals(answer.get(unauthorizedWait.toNanos(), TimeUnit.NANOSECONDS)) ? null
+          : "the handler declined";
+    } catch (TimeoutException e) {
+      answer.cancel(false);
+      return "none within " + unauthorizedWait;
+    } catch (ExecutionException e) {
+      return "the handler failed: " + (e.getCause() != null ? e.getCause() : e);
+    } catch (CancellationException e) {
+      return "the handler cancelled";
+    }
   }
 
   private static final class Outcome {

@@ -38,6 +38,8 @@ public final class OfflineSyncBuilder {
   Scheduler scheduler = Scheduler.system();
   Clock clock = Clock.system();
   @Nullable Executor executor;
+  @Nullable UnauthorizedHandler unauthorized;
+  Duration unauthorizedWait = Duration.ofSeconds(30);
 
   OfflineSyncBuilder(OfflineQueue queue) {
     this.queue = Objects.requireNonNull(queue, "queue cannot be null");
@@ -55,12 +57,27 @@ public final class OfflineSyncBuilder {
 
   /**
    * Supplies the secret headers (never stored in the queue) of each request at replay time, say a
-   * fresh {@code Authorization} token.
+   * fresh {@code Authorization} token. Called before every replay, so a rotated token is picked
+   * up by the next one.
    *
    * @throws NullPointerException if {@code supplier} is null
    */
   public OfflineSyncBuilder secretHeaders(Function<QueuedRequest, Map<String, String>> supplier) {
     this.secretHeaders = Objects.requireNonNull(supplier, "supplier cannot be null");
+    return this;
+  }
+
+  /**
+   * On a 401 to a replay, waits (at most {@code maxWait}) for {@code handler} to get a new
+   * credential, then replays the request once more with the same key; see {@link
+   * UnauthorizedHandler}. Default: a 401 dead-letters the request at once, as other 4xx do.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code maxWait} is not positive
+   */
+  public OfflineSyncBuilder onUnauthorized(UnauthorizedHandler handler, Duration maxWait) {
+    this.unauthorized = Objects.requireNonNull(handler, "handler cannot be null");
+    this.unauthorizedWait = positive(maxWait, "maxWait");
     return this;
   }
 

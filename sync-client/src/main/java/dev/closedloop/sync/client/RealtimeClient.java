@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,10 @@ import org.slf4j.LoggerFactory;
  *       stream that opened; the wait runs on the {@link Scheduler}, no thread sleeps. A 400, 401,
  *       403, 404, 405, 410 or 422 answer stops the client ({@link RealtimeClientListener#onFailed});
  *       any other failure is retried for as long as the client is open.
+ *   <li><b>Rotating credentials</b>: a {@linkplain RealtimeClientBuilder#headers header supplier}
+ *       is asked on every connect, so a rotated token is used by the next one; with a supplier a
+ *       401 is retried after the backoff like a lost stream (the supplier may have a new token
+ *       by then) instead of stopping the client.
  *   <li><b>Reset</b>: an {@code event: reset} clears the cache of that topic and calls {@link
  *       RealtimeClientListener#onReset} so the application refetches.
  *   <li><b>Latest state</b>: {@link #latest} returns the last insert or update of each key seen
@@ -106,6 +111,7 @@ public final class RealtimeClient implements AutoCloseable {
   private final URI endpoint;
   private final Set<String> topics;
   private final Map<String, String> headers;
+  private final @Nullable Supplier<Map<String, String>> headerSupplier;
   private final RealtimeClientListener listener;
   private final HttpClient http;
   private final RetryPolicy<?> policy;
@@ -135,6 +141,7 @@ public final class RealtimeClient implements AutoCloseable {
     this.endpoint = b.endpoint;
     this.topics = Set.copyOf(b.topics);
     this.headers = Map.copyOf(b.headers);
+    this.headerSupplier = b.headerSupplier;
     this.listener = b.listener;
     this.http = http;
     this.policy = b.policy;
@@ -202,6 +209,22 @@ public final class RealtimeClient implements AutoCloseable {
             .header("Accept", "text/event-stream")
             .header("Cache-Control", "no-cache");
     headers.forEach(req::header);
+    if (headerSupplier != null) {
+      try { // asked on every connect: a rotated token is picked up here
+        Map<String, String> supplied = headerSupplier.get();
+        if (supplied != null) {
+          supplied.forEach((name, value) -> {
+            if (RealtimeClientBuilder.isReserved(name)) {
+              throw new IllegalArgumentException("header " + name + " is set by the client itself");
+            }
+            req.setHeader(name, value);
+          });
+        }
+      } catch (RuntimeException e) {
+        lost(gen, new SyncException("realtime stream " + endpoint + ": the header supplier failed: " + e, e));
+        return;
+      }
+    }
     String resumeId = lastEventId;
     if (!resumeId.isEmpty()) {
       req.header("Last-Event-ID", resumeId);
@@ -246,7 +269,7 @@ public final class RealtimeClient implements AutoCloseable {
     SyncException error =
         new SyncException("realtime stream " + endpoint + " answered " + status + ": "
             + (body.length() > 500 ? body.substring(0, 500) + "…" : body));
-    if (FATAL.contains(status)) {
+    if (FATAL.contains(status) && !(status == 401 && headerSupplier != null)) {
       lock.lock();
       try {
         if (gen != generation || state == State.CLOSED) {

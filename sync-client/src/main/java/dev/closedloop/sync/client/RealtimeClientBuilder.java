@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,7 @@ public final class RealtimeClientBuilder {
   final URI endpoint;
   final Set<String> topics = new LinkedHashSet<>();
   final Map<String, String> headers = new LinkedHashMap<>();
+  @Nullable Supplier<Map<String, String>> headerSupplier;
   RealtimeClientListener listener = RealtimeClientListener.NONE;
   @Nullable HttpClient httpClient;
   RetryPolicy<?> policy =
@@ -137,6 +139,25 @@ public final class RealtimeClientBuilder {
     }
     headers.put(name, value);
     return this;
+  }
+
+  /**
+   * Supplies request headers on every connect and reconnect, after (and over) those of {@link
+   * #header}: a rotated bearer token is picked up by the next connect. With a supplier, a 401
+   * is no longer final: the client reconnects after its backoff and asks the supplier again, so
+   * it resumes once the supplier returns a token the server accepts. A supplier that throws, or
+   * returns a header the client sets itself, fails that connect, which is retried the same way.
+   *
+   * @throws NullPointerException if {@code supplier} is null
+   */
+  public RealtimeClientBuilder headers(Supplier<Map<String, String>> supplier) {
+    this.headerSupplier = Objects.requireNonNull(supplier, "supplier cannot be null");
+    return this;
+  }
+
+  /** Whether {@code name} is a header the client sets itself. */
+  static boolean isReserved(String name) {
+    return RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT));
   }
 
   /**

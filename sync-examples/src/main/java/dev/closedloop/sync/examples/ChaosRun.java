@@ -9,6 +9,7 @@ import dev.closedloop.sync.client.SyncMutation;
 import dev.closedloop.sync.client.SyncMutationBuilder;
 import dev.closedloop.sync.examples.FaultInjectionFilter.Fault;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.micrometer.OfflineQueueMetrics;
 import dev.closedloop.sync.queue.Durability;
 import dev.closedloop.sync.queue.OfflineQueue;
 import dev.closedloop.sync.retry.RetryPolicy;
@@ -87,6 +88,7 @@ final class ChaosRun {
           .autoSync(false)                            // this run drains explicitly: syncNow()
           .requestTimeout(Duration.ofSeconds(10))
           .build();
+      new OfflineQueueMetrics(server.meterRegistry(), "client-" + n).bind(queue); // charted on /status.html
       this.confirm = common(SyncMutation.<ConfirmBooking, JsonNode>builder("confirm-booking")
           .endpoint(v -> server.uri("/api/bookings/" + v.bookingId() + "/confirm"))
           .body(v -> Map.of("seq", v.seq())), http, queued);

@@ -10,6 +10,7 @@ import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.servlet.IdempotencyFilter;
 import dev.closedloop.sync.servlet.IdempotencyFilterBuilder;
+import dev.closedloop.sync.servlet.IdempotencyFilterListener;
 import dev.closedloop.sync.servlet.RealtimeSseServlet;
 import dev.closedloop.sync.time.RandomSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -18,7 +19,9 @@ import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
@@ -88,6 +91,7 @@ public final class DemoServer implements AutoCloseable {
         .scopeResolver(DemoScopes.principalOrClientId())
         .requireKey("/api/*")
         .inProgressWait(Duration.ofSeconds(2));
+    b.filterListeners.forEach(filter::listener); // e.g. an audit log (JdbcAuditListener)
     this.idempotency = new IdempotencyFilterMetrics(registry, "api").build(filter); // build() with meters
     this.sse = RealtimeSseServlet.builder(bus).heartbeat(Duration.ofSeconds(15)).build();
     new RealtimeSseMetrics(sse, "events").bindTo(registry);
@@ -326,8 +330,20 @@ public final class DemoServer implements AutoCloseable {
     private RandomSource random = RandomSource.system();
     private int bookings = 12;
     private int leads = 100;
+    private final List<IdempotencyFilterListener> filterListeners = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Adds a listener to the idempotency filter; for example {@code new
+     * JdbcAuditListener(auditLog)}.
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public Builder filterListener(IdempotencyFilterListener listener) {
+      filterListeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
+      return this;
+    }
 
     /**
      * Sets the address to listen on. Default 127.0.0.1.

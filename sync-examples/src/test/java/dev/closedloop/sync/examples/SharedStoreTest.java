@@ -63,7 +63,7 @@ class SharedStoreTest {
     }
   }
 
-  private static String reachable(String url) {
+  static String reachable(String url) {
     URI uri = URI.create(url);
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 1000);

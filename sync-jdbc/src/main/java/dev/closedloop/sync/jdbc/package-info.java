@@ -9,6 +9,10 @@
  *   <li>{@link dev.closedloop.sync.jdbc.PostgresRealtimeBus}: the realtime bus of many nodes on
  *       PostgreSQL: an outbox table is the truth, {@code NOTIFY} the doorbell, and a trigger helper
  *       turns a table's row changes into events. It needs the PostgreSQL driver at runtime.
+ *   <li>{@link dev.closedloop.sync.jdbc.JdbcAuditLog} and {@link
+ *       dev.closedloop.sync.jdbc.JdbcAuditListener}: an append-only audit table of what the
+ *       idempotency layer did, written in batches off the request thread; the listener needs
+ *       {@code sync-servlet} (an optional dependency).
  * </ul>
  *
  * <p>The application gives a {@link javax.sql.DataSource} (a pool such as HikariCP) and keeps

@@ -7,6 +7,7 @@ import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
@@ -193,11 +194,12 @@ final class IdempotencyFilterEngine {
     String fingerprint = fingerprint(request, bodyDigest.digest());
 
     ClaimResult outcome;
+    long claimStart = 0;
     try {
       if (listeners.isEmpty()) {
         outcome = store.claim(key, fingerprint, lease); // no one times it: read no clock
       } else {
-        long claimStart = ticker.read();
+        claimStart = ticker.read();
         outcome = store.claim(key, fingerprint, lease);
         long claimNanos = ticker.read() - claimStart;
         for (IdempotencyFilterListener l : listeners) {
@@ -218,9 +220,12 @@ final class IdempotencyFilterEngine {
 
     if (outcome instanceof ClaimResult.Claimed) {
       run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body,
-          containerParameters);
+          containerParameters, claimStart);
     } else if (outcome instanceof ClaimResult.Completed) {
-      replay(response, key, ((ClaimResult.Completed) outcome).response());
+      StoredResponse stored = ((ClaimResult.Completed) outcome).response();
+      replay(response, key, stored);
+      report(key, stored.isReplayable() ? Finished.Outcome.REPLAYED : Finished.Outcome.NOT_REPLAYABLE,
+          request, stored.isReplayable() ? stored.status() : IdempotencyProblem.NOT_REPLAYABLE.status, claimStart);
     } else if (outcome instanceof ClaimResult.InProgress) {
       Duration retryAfter = ((ClaimResult.InProgress) outcome).retryAfter();
       conflicts.increment();
@@ -233,6 +238,7 @@ final class IdempotencyFilterEngine {
       }
       IdempotencyProblem.KEY_IN_USE.write(response, "a request with this key is still being processed;"
           + " retry after " + IdempotencyProblem.retryAfterSeconds(retryAfter) + " s", retryAfter);
+      report(key, Finished.Outcome.CONFLICT, request, IdempotencyProblem.KEY_IN_USE.status, claimStart);
     } else {
       mismatches.increment();
       for (IdempotencyFilterListener l : listeners) {
@@ -244,14 +250,15 @@ final class IdempotencyFilterEngine {
       }
       IdempotencyProblem.KEY_REUSED.write(response, "this idempotency key was used for a different request"
           + " (method, path, query, content type or body differ); use a new key for a new request", null);
+      report(key, Finished.Outcome.MISMATCH, request, IdempotencyProblem.KEY_REUSED.status, claimStart);
     }
   }
 
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String fingerprint, String token, byte[] body, boolean containerParameters)
-      throws IOException, ServletException {
+      IdempotencyKey key, String fingerprint, String token, byte[] body, boolean containerParameters,
+      long claimStart) throws IOException, ServletException {
     first.increment();
     for (IdempotencyFilterListener l : listeners) {
       try {
@@ -269,7 +276,8 @@ final class IdempotencyFilterEngine {
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
     ClaimKeeper keeper = new ClaimKeeper(store, key, fingerprint, token, lease, scheduler, completionRetry, keeperEvents);
     keeper.start();
-    IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done);
+    IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done,
+        request.getMethod().toUpperCase(Locale.ROOT), pathWithinApplication(request), claimStart);
     BufferedRequest buffered = new BufferedRequest(request, body, containerParameters, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
     buffered.setAttribute(IdempotencyFilter.EXECUTION_ATTRIBUTE, execution);
@@ -686,6 +694,28 @@ final class IdempotencyFilterEngine {
       if (renewalUnsupportedLogged.compareAndSet(false, true)) {
         log.warn("Idempotency store {} cannot renew leases ({}); a request that runs longer than the lease ({})"
             + " may run again on a retry", store, e.getMessage(), lease);
+      }
+    }
+  }
+
+  /** Tells the listeners a keyed request is done ({@code onFinished}); reads no clock without them. */
+  void report(IdempotencyKey key, Finished.Outcome outcome, HttpServletRequest request, int status, long startNanos) {
+    if (!listeners.isEmpty()) {
+      report(key, outcome, request.getMethod().toUpperCase(Locale.ROOT), pathWithinApplication(request), status,
+          startNanos);
+    }
+  }
+
+  void report(IdempotencyKey key, Finished.Outcome outcome, String method, String path, int status, long startNanos) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    Finished finished = new Finished(key, outcome, method, path, status, ticker.read() - startNanos);
+    for (IdempotencyFilterListener l : listeners) {
+      try {
+        l.onFinished(finished);
+      } catch (RuntimeException e) {
+        logListener(l, e);
       }
     }
   }

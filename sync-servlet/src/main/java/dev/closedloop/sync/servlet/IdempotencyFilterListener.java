@@ -3,6 +3,8 @@ package dev.closedloop.sync.servlet;
 import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,4 +83,98 @@ public interface IdempotencyFilterListener {
    * (completing or releasing) the response still went out and the claim will end with its lease.
    */
   default void onStoreFailure(@Nullable IdempotencyKey key, RuntimeException failure) {}
+
+  /**
+   * The filter is done with a keyed request that reached the store: called once per such request,
+   * after the event for its outcome, with what an audit log keeps (method, path, status, how long
+   * it took). A first execution is reported when it ends, whether its response was stored,
+   * released or could not be settled; a request whose claim threw ({@link #onStoreFailure}) is not
+   * reported here.
+   */
+  default void onFinished(Finished finished) {}
+
+  /**
+   * What {@link #onFinished} reports about one keyed request.
+   *
+   * <p>This class is immutable and threadsafe.
+   */
+  final class Finished {
+    /** How the filter answered. */
+    public enum Outcome {
+      /** The key was claimed and the application ran: its first execution. */
+      FIRST,
+      /** A stored response was replayed. */
+      REPLAYED,
+      /** The key was in progress: 409 with {@code Retry-After}. */
+      CONFLICT,
+      /** The key was live with a different request: 422. */
+      MISMATCH,
+      /** The key completed, but its response was too large to keep: 409. */
+      NOT_REPLAYABLE;
+
+      /** Returns the name in lower case, as meters and audit rows spell it ({@code not_replayable}). */
+      public String label() {
+        return name().toLowerCase(Locale.ROOT);
+      }
+    }
+
+    private final IdempotencyKey key;
+    private final Outcome outcome;
+    private final String method;
+    private final String path;
+    private final int status;
+    private final long durationNanos;
+
+    /**
+     * Creates the report.
+     *
+     * @param status the status sent; for a first execution the application's, -1 if it threw
+     * @param durationNanos from the claim's start to the answer, on the filter's ticker
+     */
+    public Finished(IdempotencyKey key, Outcome outcome, String method, String path, int status,
+        long durationNanos) {
+      this.key = Objects.requireNonNull(key, "key cannot be null");
+      this.outcome = Objects.requireNonNull(outcome, "outcome cannot be null");
+      this.method = Objects.requireNonNull(method, "method cannot be null");
+      this.path = Objects.requireNonNull(path, "path cannot be null");
+      this.status = status;
+      this.durationNanos = durationNanos;
+    }
+
+    /** Returns the request's key. */
+    public IdempotencyKey key() {
+      return key;
+    }
+
+    /** Returns how the filter answered. */
+    public Outcome outcome() {
+      return outcome;
+    }
+
+    /** Returns the request's method, upper case. */
+    public String method() {
+      return method;
+    }
+
+    /** Returns the request's path within the application, without the query. */
+    public String path() {
+      return path;
+    }
+
+    /** Returns the status sent; for a first execution the application's, or -1 if it threw. */
+    public int status() {
+      return status;
+    }
+
+    /** Returns the time from the claim's start to the answer, in nanoseconds. */
+    public long durationNanos() {
+      return durationNanos;
+    }
+
+    @Override
+    public String toString() {
+      return "Finished[" + key.redacted() + " " + outcome.label() + " " + method + " " + path + " " + status
+          + " in " + durationNanos / 1000 + " us]";
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.closedloop.sync.servlet;
 
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -36,15 +37,22 @@ final class IdempotentExecution {
   private final CapturingResponse response;
   private final @Nullable CompletableFuture<Void> done;
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final String method;
+  private final String path;
+  private final long startNanos;
   private volatile boolean async;
 
   IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, ClaimKeeper keeper,
-      CapturingResponse response, @Nullable CompletableFuture<Void> done) {
+      CapturingResponse response, @Nullable CompletableFuture<Void> done, String method, String path,
+      long startNanos) {
     this.engine = engine;
     this.key = key;
     this.keeper = keeper;
     this.response = response;
     this.done = done;
+    this.method = method;
+    this.path = path;
+    this.startNanos = startNanos;
   }
 
   CapturingResponse response() {
@@ -96,8 +104,8 @@ final class IdempotentExecution {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
+    int status = response.getStatus();
     try {
-      int status = response.getStatus();
       if (engine.isStorable(status)) {
         store(status);
       } else {
@@ -108,6 +116,7 @@ final class IdempotentExecution {
         response.sendCaptured();
       } finally {
         engine.finished(key, done);
+        engine.report(key, Finished.Outcome.FIRST, method, path, status, startNanos);
       }
     }
   }
@@ -121,6 +130,7 @@ final class IdempotentExecution {
       release(-1, failure);
     } finally {
       engine.finished(key, done);
+      engine.report(key, Finished.Outcome.FIRST, method, path, -1, startNanos);
     }
   }
 
