@@ -112,6 +112,7 @@ public final class RealtimeSseServlet extends HttpServlet {
   private final int maxTopics;
 
   private final transient Set<SseConnection> connections = ConcurrentHashMap.newKeySet();
+  private final transient SseFrames.Cache frames = new SseFrames.Cache();
   private final transient AtomicLong ids = new AtomicLong();
   private final transient AtomicBoolean sweepArmed = new AtomicBoolean();
   private transient volatile @Nullable Cancellable sweepTask;
@@ -289,6 +290,10 @@ public final class RealtimeSseServlet extends HttpServlet {
 
   long now() {
     return ticker.read();
+  }
+
+  SseFrames.Cache frames() {
+    return frames;
   }
 
   long maxBufferedBytes() {
