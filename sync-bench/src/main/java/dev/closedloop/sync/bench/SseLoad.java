@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -22,9 +24,10 @@ import org.HdrHistogram.Histogram;
  * 127.0.0.2, 127.0.0.3, … to pass the ephemeral-port limit of one address) and starts the
  * server ({@link SseLoadServer}) as a child JVM with {@code -Xmx512m}, through {@code bash -c
  * 'ulimit -n <fds> …; exec java …'} so that the child may hold as many sockets as the machine
- * allows. For each server mode ({@code lib}: {@code RealtimeSseServlet} with defaults; {@code
- * raw}: a servlet that writes one preformatted frame to every stream, the ceiling) it runs, in
- * one child each:
+ * allows. It starts one child per server mode ({@code lib}: {@code RealtimeSseServlet} with
+ * defaults; {@code raw}: a servlet that writes one preformatted frame to every stream, the
+ * ceiling) and runs each phase below on one server and then on the next, so that both see the
+ * same machine load and their ratio means something on a shared machine:
  *
  * <ol>
  *   <li>warm-up: 200 streams, 50 events, disconnected; then the heap baseline (after full GCs,
@@ -45,8 +48,12 @@ import org.HdrHistogram.Histogram;
  * java -cp sync-bench/target/benchmarks.jar dev.closedloop.sync.bench.SseLoad \
  *     [--modes lib,raw] [--clients 10000] [--events 200] [--warmup 20] [--small 1000]
  *     [--small-events 1000] [--idle 50000] [--client-threads 2] [--per-address 5000]
- *     [--fd-limit 200000] [--out FILE.json]
+ *     [--fd-limit 200000] [--out FILE.json] [--histogram false]
  * </pre>
+ *
+ * <p>{@code --histogram true} also prints, for the idle run, which classes the streams' heap
+ * is made of: {@code jcmd <pid> GC.class_histogram} at the baseline and with every stream open,
+ * the difference per stream, largest first.
  *
  * <p>This class is not threadsafe; it is a program.
  */
@@ -63,6 +70,8 @@ public final class SseLoad {
   private int fdLimit = 200_000;
   private List<String> modes = List.of("lib", "raw");
   private Path jsonOut;
+  private boolean histogram;
+  private int nextAddress = 2;
   private final List<String> json = new ArrayList<>();
 
   private SseLoad() {}
@@ -92,6 +101,7 @@ public final class SseLoad {
         case "--fd-limit" -> load.fdLimit = Integer.parseInt(v);
         case "--modes" -> load.modes = List.of(v.split(","));
         case "--out" -> load.jsonOut = Path.of(v);
+        case "--histogram" -> load.histogram = Boolean.parseBoolean(v);
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; see the Javadoc of SseLoad");
       }
     }
@@ -101,8 +111,36 @@ public final class SseLoad {
   private void run() throws Exception {
     out.printf("SSE load: %s; %d cores; client JVM max fds %d; load average %s%n", modes,
         Runtime.getRuntime().availableProcessors(), maxFds(), loadAverage());
-    for (String mode : modes) {
-      runMode(mode);
+    List<ServerProcess> servers = new ArrayList<>();
+    try {
+      for (String mode : modes) {
+        ServerProcess server = ServerProcess.start(mode, fdLimit);
+        servers.add(server);
+        out.printf("[%s] server pid %d, port %d, max fds %d%n", mode, server.process.pid(), server.port, server.maxFds);
+        checkClock(server);
+        closedLoop(server, 200, 50, 10, -1);
+        server.baseline = server.heapUsed();
+        server.histogram = histogram ? classHistogram(server.process.pid()) : Map.of();
+        out.printf("[%s] heap baseline after warm-up: %.1f MiB%n", mode, server.baseline / 1048576.0);
+      }
+      // phase by phase, each server in turn, so that both see the same machine load
+      List<Latency> big = new ArrayList<>();
+      for (ServerProcess server : servers) {
+        big.add(report(closedLoop(server, clients, events, warmup, server.baseline)));
+      }
+      List<Latency> few = new ArrayList<>();
+      for (ServerProcess server : servers) {
+        few.add(report(closedLoop(server, small, smallEvents, warmup, -1)));
+      }
+      for (ServerProcess server : servers) {
+        idle(server);
+      }
+      ratios(big);
+      ratios(few);
+    } finally {
+      for (ServerProcess server : servers) {
+        server.close();
+      }
     }
     out.printf("load average at the end: %s%n", loadAverage());
     if (jsonOut != null) {
@@ -111,39 +149,71 @@ public final class SseLoad {
     }
   }
 
-  private void runMode(String mode) throws Exception {
-    try (ServerProcess server = ServerProcess.start(mode, fdLimit)) {
-      out.printf("[%s] server pid %d, port %d, max fds %d, load average %s%n", mode, server.process.pid(),
-          server.port, server.maxFds, loadAverage());
-      checkClock(server);
-      closedLoop(server, mode, 200, 50, 10, false);
-      long base = server.heapUsed();
-      out.printf("[%s] heap baseline after warm-up: %.1f MiB%n", mode, base / 1048576.0);
+  private void ratios(List<Latency> rows) {
+    if (rows.size() == 2) {
+      Latency lib = rows.get(0);
+      Latency raw = rows.get(1);
+      out.printf("%s ÷ %s at %,d clients: p50 %.2f, p99 %.2f, max %.2f%n", lib.mode(), raw.mode(), lib.clients(),
+          lib.p50() / (double) raw.p50(), lib.p99() / (double) raw.p99(), lib.max() / (double) raw.max());
+    }
+  }
 
-      Latency big = closedLoop(server, mode, clients, events, warmup, true, base);
-      report(big);
-      Latency few = closedLoop(server, mode, small, smallEvents, warmup, false);
-      report(few);
+  private void idle(ServerProcess server) throws Exception {
+    String mode = server.mode;
+    long limit = Math.min(server.maxFds, maxFds()) - 1_000;
+    int n = (int) Math.min(idle, limit);
+    if (n < idle) {
+      out.printf("[%s] idle run capped at %,d streams: the server may hold %d file descriptors, this JVM %d"
+          + " (a process cannot raise its hard limit here)%n", mode, n, server.maxFds, maxFds());
+    }
+    try (SseLoadClients c = clients(server, n)) {
+      double seconds = connectAll(c);
+      long used = server.heapUsed();
+      double perStream = (used - server.baseline) / (double) n;
+      out.printf("[%s] %,d idle streams: connected in %.1f s; heap %.1f MiB (of max 512 MiB), %.0f bytes per stream"
+          + " over the baseline; load average %s%n", mode, n, seconds, used / 1048576.0, perStream, loadAverage());
+      json.add(String.format(Locale.ROOT,
+          "{\"mode\":\"%s\",\"phase\":\"idle\",\"streams\":%d,\"requested\":%d,\"connectSeconds\":%.3f,"
+              + "\"heapUsedBytes\":%d,\"baselineBytes\":%d,\"bytesPerStream\":%.1f,\"loadAverage\":\"%s\"}",
+          mode, n, idle, seconds, used, server.baseline, perStream, loadAverage()));
+      if (histogram) {
+        printHistogramDiff(mode, server.histogram, classHistogram(server.process.pid()), n);
+      }
+      disconnect(server, c);
+    }
+  }
 
-      long limit = Math.min(server.maxFds, maxFds()) - 1_000;
-      int n = (int) Math.min(idle, limit);
-      if (n < idle) {
-        out.printf("[%s] idle run capped at %,d streams: the server may hold %d file descriptors, this JVM %d"
-            + " (a process cannot raise its hard limit here)%n", mode, n, server.maxFds, maxFds());
+  /** Class name to {instances, bytes}, live objects only (the command runs a full GC). */
+  private static Map<String, long[]> classHistogram(long pid) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.class_histogram").redirectErrorStream(true).start();
+    Map<String, long[]> classes = new HashMap<>();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 4 && f[0].endsWith(":")) {
+          classes.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+        }
       }
-      try (SseLoadClients c = new SseLoadClients(server.port, "/sse?topics=" + SseLoadServer.TOPIC, n, clientThreads,
-          perAddress)) {
-        double seconds = connectAll(c);
-        long used = server.heapUsed();
-        double perStream = (used - base) / (double) n;
-        out.printf("[%s] %,d idle streams: connected in %.1f s; heap %.1f MiB (of max 512 MiB), %.0f bytes per stream"
-            + " over the baseline; load average %s%n", mode, n, seconds, used / 1048576.0, perStream, loadAverage());
-        json.add(String.format(Locale.ROOT,
-            "{\"mode\":\"%s\",\"phase\":\"idle\",\"streams\":%d,\"requested\":%d,\"connectSeconds\":%.3f,"
-                + "\"heapUsedBytes\":%d,\"baselineBytes\":%d,\"bytesPerStream\":%.1f,\"loadAverage\":\"%s\"}",
-            mode, n, idle, seconds, used, base, perStream, loadAverage()));
-        disconnect(server, c);
-      }
+    }
+    p.waitFor();
+    return classes;
+  }
+
+  private void printHistogramDiff(String mode, Map<String, long[]> before, Map<String, long[]> after, int streams) {
+    List<Map.Entry<String, long[]>> grown = new ArrayList<>();
+    long total = 0;
+    for (Map.Entry<String, long[]> e : after.entrySet()) {
+      long[] b = before.getOrDefault(e.getKey(), new long[2]);
+      long[] d = {e.getValue()[0] - b[0], e.getValue()[1] - b[1]};
+      total += d[1];
+      grown.add(Map.entry(e.getKey(), d));
+    }
+    grown.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
+    out.printf("[%s] heap per stream by class (jcmd GC.class_histogram), %.0f bytes in all:%n", mode, total / (double) streams);
+    for (Map.Entry<String, long[]> e : grown.subList(0, Math.min(40, grown.size()))) {
+      out.printf("  %7.1f B  %5.2f objects  %s%n", e.getValue()[1] / (double) streams, e.getValue()[0] / (double) streams,
+          e.getKey());
     }
   }
 
@@ -157,16 +227,11 @@ public final class SseLoad {
     }
   }
 
-  private Latency closedLoop(ServerProcess server, String mode, int n, int rounds, int unrecorded, boolean record)
-      throws Exception {
-    return closedLoop(server, mode, n, rounds, unrecorded, record, -1);
-  }
-
-  private Latency closedLoop(ServerProcess server, String mode, int n, int rounds, int unrecorded, boolean record,
-      long heapBase) throws Exception {
+  /** Runs one closed-loop phase; with {@code heapBase >= 0} also reports heap per stream. */
+  private Latency closedLoop(ServerProcess server, int n, int rounds, int unrecorded, long heapBase) throws Exception {
+    String mode = server.mode;
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
-    try (SseLoadClients c = new SseLoadClients(server.port, "/sse?topics=" + SseLoadServer.TOPIC, n, clientThreads,
-        perAddress)) {
+    try (SseLoadClients c = clients(server, n)) {
       double connectSeconds = connectAll(c);
       if (heapBase >= 0) {
         long used = server.heapUsed();
@@ -202,9 +267,21 @@ public final class SseLoad {
     }
   }
 
+  /** Opens {@code n} clients to {@code server} from source addresses no earlier clients used. */
+  private SseLoadClients clients(ServerProcess server, int n) throws IOException {
+    int addresses = (n + perAddress - 1) / perAddress;
+    if (nextAddress + addresses > 254) {
+      nextAddress = 2; // long ago: their TIME_WAIT (60 s) is over
+    }
+    SseLoadClients c = new SseLoadClients(server.port, "/sse?topics=" + SseLoadServer.TOPIC, n, clientThreads,
+        nextAddress, perAddress);
+    nextAddress += addresses;
+    return c;
+  }
+
   private double connectAll(SseLoadClients c) {
     long start = System.nanoTime();
-    long deadline = start + TimeUnit.SECONDS.toNanos(300);
+    long deadline = start + TimeUnit.SECONDS.toNanos(120);
     while (c.subscribed.get() < c.count()) {
       if (System.nanoTime() - deadline > 0 || c.failedConnects.get() > 0) {
         throw new IllegalStateException(c.subscribed.get() + " of " + c.count() + " streams subscribed, "
@@ -224,7 +301,7 @@ public final class SseLoad {
     }
   }
 
-  private void report(Latency l) {
+  private Latency report(Latency l) {
     String line = String.format(Locale.ROOT,
         "[%s] %,d clients × %,d events, closed loop: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %,d deliveries,"
             + " %d out of order; connected in %.1f s; load average %s",
@@ -236,6 +313,7 @@ public final class SseLoad {
             + "\"p90Nanos\":%d,\"p99Nanos\":%d,\"maxNanos\":%d,\"deliveries\":%d,\"outOfOrder\":%d,\"loadAverage\":\"%s\"}",
         l.mode(), l.clients(), l.events(), l.connectSeconds(), l.p50(), l.p90(), l.p99(), l.max(), l.deliveries(),
         l.outOfOrder(), loadAverage()));
+    return l;
   }
 
   static String loadAverage() {
@@ -255,13 +333,17 @@ public final class SseLoad {
   /** The child JVM and its command channel. */
   private static final class ServerProcess implements AutoCloseable {
     final Process process;
+    final String mode;
     final int port;
+    long baseline;
+    Map<String, long[]> histogram = Map.of();
     final long maxFds;
     private final BufferedReader replies;
     private final PrintStream commands;
 
-    private ServerProcess(Process process) throws IOException {
+    private ServerProcess(Process process, String mode) throws IOException {
       this.process = process;
+      this.mode = mode;
       this.replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
       String ready = readReply();
@@ -279,7 +361,7 @@ public final class SseLoad {
           "ulimit -n " + fdLimit + " 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"", "bash",
           java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), SseLoadServer.class.getName(), mode);
       pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-      return new ServerProcess(pb.start());
+      return new ServerProcess(pb.start(), mode);
     }
 
     String call(String command) throws IOException {

@@ -18,8 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Many SSE connections on a few threads: each thread owns a selector and every {@code threads}th
  * connection, opens them itself (non-blocking connects, at most {@link #CONNECT_WINDOW} in flight
  * per thread, so the server's accept queue never overflows), then reads them. The source address
- * of connection {@code i} is {@code 127.0.0.(2 + i / perAddress)}: one address has only about
- * 28,000 ephemeral ports, several give as many connections as file descriptors allow.
+ * of connection {@code i} is {@code 127.0.0.(firstAddress + i / perAddress)}: one address has
+ * only about 28,000 ephemeral ports, several give as many connections as file descriptors allow.
+ * A caller gives each set of clients fresh addresses: the server ends streams first, so it holds
+ * the closed connections in TIME_WAIT, and a new connection from an old address and port would
+ * meet one of them.
  *
  * <p>Parsing is minimal and allocation-free: the HTTP/1.0 head is skipped up to its blank line
  * (HTTP/1.0, so the stream is not chunked), then SSE lines are scanned byte by byte; of an
@@ -52,7 +55,8 @@ final class SseLoadClients implements AutoCloseable {
   private final Worker[] workers;
   private volatile boolean running = true;
 
-  SseLoadClients(int port, String pathAndQuery, int count, int threads, int perAddress) throws IOException {
+  SseLoadClients(int port, String pathAndQuery, int count, int threads, int firstAddress, int perAddress)
+      throws IOException {
     this.count = count;
     this.arrivedAt = new long[count];
     this.lastPosition = new long[count];
@@ -61,7 +65,7 @@ final class SseLoadClients implements AutoCloseable {
     InetSocketAddress server = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
     workers = new Worker[threads];
     for (int t = 0; t < threads; t++) {
-      workers[t] = new Worker(t, threads, server, request, perAddress);
+      workers[t] = new Worker(t, threads, server, request, firstAddress, perAddress);
     }
     for (Worker w : workers) {
       w.thread.start();
@@ -94,16 +98,19 @@ final class SseLoadClients implements AutoCloseable {
     private final int step;
     private final InetSocketAddress server;
     private final byte[] request;
+    private final int firstAddress;
     private final int perAddress;
     private final List<SocketChannel> channels = new ArrayList<>();
     private int next;
     private int connecting;
 
-    Worker(int first, int step, InetSocketAddress server, byte[] request, int perAddress) throws IOException {
+    Worker(int first, int step, InetSocketAddress server, byte[] request, int firstAddress, int perAddress)
+        throws IOException {
       this.first = first;
       this.step = step;
       this.server = server;
       this.request = request;
+      this.firstAddress = firstAddress;
       this.perAddress = perAddress;
       this.next = first;
       this.selector = Selector.open();
@@ -188,7 +195,7 @@ final class SseLoadClients implements AutoCloseable {
         SocketChannel ch = SocketChannel.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        ch.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + index / perAddress)}), 0));
+        ch.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (firstAddress + index / perAddress)}), 0));
         channels.add(ch);
         if (ch.connect(server)) {
           ch.write(ByteBuffer.wrap(request));

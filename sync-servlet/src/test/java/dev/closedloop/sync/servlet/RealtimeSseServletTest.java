@@ -273,6 +273,8 @@ class RealtimeSseServletTest {
     assertProblem("topics=a,,b", 400, "malformed-topic");
     assertProblem("topics=" + URLEncoder.encode("a b", StandardCharsets.UTF_8), 400, "malformed-topic");
     assertProblem("topics=a:b", 400, "malformed-topic");
+    assertRawProblem("topics=a%zz", "malformed-topic"); // java.net.URI refuses to send these
+    assertRawProblem("topics=orders&lastEventId=orders%3", "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders", 400, "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders:-1", 400, "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders:99999999999999999999", 400, "malformed-last-event-id");
@@ -288,6 +290,17 @@ class RealtimeSseServletTest {
     assertProblem(many.toString(), 400, "too-many-topics");
     assertThat(bus.subscriptionCount()).isZero();
     assertThat(server.servlet.stats().connectionsOpened()).isZero();
+  }
+
+  /** Sends the query as is over a plain socket (HTTP/1.0) and expects a 400 problem. */
+  private void assertRawProblem(String query, String slug) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET /sse?" + query + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 400").contains("application/problem+json", slug);
+    }
   }
 
   private void assertProblem(String query, int status, String slug) throws Exception {
