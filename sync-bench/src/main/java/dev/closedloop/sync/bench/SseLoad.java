@@ -30,7 +30,7 @@ import org.HdrHistogram.Histogram;
  * same machine load and their ratio means something on a shared machine:
  *
  * <ol>
- *   <li>warm-up: 200 streams, 50 events, disconnected; then the heap baseline (after full GCs,
+ *   <li>warm-up: 200 streams, 50 events (fewer if the run is smaller), disconnected; then the heap baseline (after full GCs,
  *       read in the server by {@code MemoryMXBean});
  *   <li>{@code --clients} streams: time until all have their {@code subscribed} frame; heap per
  *       stream; then {@code --events} events, closed loop (the next one is published once every
@@ -86,6 +86,11 @@ public final class SseLoad {
    * @param args see the class comment
    */
   public static void main(String[] args) throws Exception {
+    parse(args).run();
+  }
+
+  /** Returns a load configured by {@code args}; see the class comment. */
+  static SseLoad parse(String... args) {
     SseLoad load = new SseLoad();
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];
@@ -105,10 +110,15 @@ public final class SseLoad {
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; see the Javadoc of SseLoad");
       }
     }
-    load.run();
+    return load;
   }
 
-  private void run() throws Exception {
+  /** Returns what the last {@link #run()} measured, one JSON object per row. */
+  List<String> results() {
+    return List.copyOf(json);
+  }
+
+  void run() throws Exception {
     out.printf("SSE load: %s; %d cores; client JVM max fds %d; load average %s%n", modes,
         Runtime.getRuntime().availableProcessors(), maxFds(), loadAverage());
     List<ServerProcess> servers = new ArrayList<>();
@@ -118,8 +128,9 @@ public final class SseLoad {
         servers.add(server);
         out.printf("[%s] server pid %d, port %d, max fds %d%n", mode, server.process.pid(), server.port, server.maxFds);
         checkClock(server);
-        closedLoop(server, 200, 50, 10, -1);
+        closedLoop(server, Math.min(200, clients), Math.min(50, events), Math.min(10, warmup), -1);
         server.baseline = server.heapUsed();
+        server.baselineDirect = server.direct;
         server.histogram = histogram ? classHistogram(server.process.pid()) : Map.of();
         out.printf("[%s] heap baseline after warm-up: %.1f MiB%n", mode, server.baseline / 1048576.0);
       }
@@ -170,12 +181,15 @@ public final class SseLoad {
       double seconds = connectAll(c);
       long used = server.heapUsed();
       double perStream = (used - server.baseline) / (double) n;
+      double directPerStream = (server.direct - server.baselineDirect) / (double) n;
       out.printf("[%s] %,d idle streams: connected in %.1f s; heap %.1f MiB (of max 512 MiB), %.0f bytes per stream"
-          + " over the baseline; load average %s%n", mode, n, seconds, used / 1048576.0, perStream, loadAverage());
+          + " over the baseline; direct buffers %.1f MiB, %.0f bytes per stream; load average %s%n", mode, n, seconds,
+          used / 1048576.0, perStream, server.direct / 1048576.0, directPerStream, loadAverage());
       json.add(String.format(Locale.ROOT,
           "{\"mode\":\"%s\",\"phase\":\"idle\",\"streams\":%d,\"requested\":%d,\"connectSeconds\":%.3f,"
-              + "\"heapUsedBytes\":%d,\"baselineBytes\":%d,\"bytesPerStream\":%.1f,\"loadAverage\":\"%s\"}",
-          mode, n, idle, seconds, used, server.baseline, perStream, loadAverage()));
+              + "\"heapUsedBytes\":%d,\"baselineBytes\":%d,\"bytesPerStream\":%.1f,\"directBytes\":%d,"
+              + "\"directBytesPerStream\":%.1f,\"loadAverage\":\"%s\"}",
+          mode, n, idle, seconds, used, server.baseline, perStream, server.direct, directPerStream, loadAverage()));
       if (histogram) {
         printHistogramDiff(mode, server.histogram, classHistogram(server.process.pid()), n);
       }
@@ -236,8 +250,9 @@ public final class SseLoad {
       if (heapBase >= 0) {
         long used = server.heapUsed();
         double perStream = (used - heapBase) / (double) n;
-        out.printf("[%s] %,d streams connected in %.1f s; heap %.1f MiB, %.0f bytes per stream over the baseline%n",
-            mode, n, connectSeconds, used / 1048576.0, perStream);
+        out.printf("[%s] %,d streams connected in %.1f s; heap %.1f MiB, %.0f bytes per stream over the baseline;"
+            + " direct buffers %.1f MiB%n", mode, n, connectSeconds, used / 1048576.0, perStream,
+            server.direct / 1048576.0);
         json.add(String.format(Locale.ROOT,
             "{\"mode\":\"%s\",\"phase\":\"connected\",\"streams\":%d,\"connectSeconds\":%.3f,\"heapUsedBytes\":%d,"
                 + "\"baselineBytes\":%d,\"bytesPerStream\":%.1f}", mode, n, connectSeconds, used, heapBase, perStream));
@@ -336,6 +351,9 @@ public final class SseLoad {
     final String mode;
     final int port;
     long baseline;
+    long baselineDirect;
+    /** Direct buffer bytes at the last {@link #heapUsed()}. */
+    long direct;
     Map<String, long[]> histogram = Map.of();
     final long maxFds;
     private final BufferedReader replies;
@@ -370,7 +388,9 @@ public final class SseLoad {
     }
 
     long heapUsed() throws IOException {
-      return Long.parseLong(call("heap").split(" ")[1]);
+      String[] f = call("heap").split(" ");
+      direct = Long.parseLong(f[4]);
+      return Long.parseLong(f[1]);
     }
 
     private String readReply() throws IOException {

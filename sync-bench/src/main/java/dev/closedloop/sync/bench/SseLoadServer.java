@@ -7,6 +7,7 @@ import dev.closedloop.sync.servlet.RealtimeSseServlet;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * event was handed to the bus: on Linux this is {@code CLOCK_MONOTONIC}, the same clock in every
  * process of the machine, so the client compares it with its own reads); {@code clock} answers
  * {@code clock <nanoTime>}; {@code heap} runs full collections and answers {@code heap <used>
- * <committed> <max>}; {@code open} answers {@code open <streams>}; {@code disconnect} ends every
+ * <committed> <max> <direct>} (the last: bytes of direct buffers, outside the heap); {@code open} answers {@code open <streams>}; {@code disconnect} ends every
  * stream from the server side and answers {@code disconnected <n>}; {@code quit} exits.
  *
  * <p>This class is not threadsafe; it is a program.
@@ -142,7 +143,13 @@ public final class SseLoadServer {
               Thread.sleep(100); // let reference processing finish between collections
             }
             var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-            out.println("heap " + heap.getUsed() + " " + heap.getCommitted() + " " + heap.getMax());
+            long direct = 0;
+            for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+              if (pool.getName().equals("direct")) {
+                direct = pool.getMemoryUsed();
+              }
+            }
+            out.println("heap " + heap.getUsed() + " " + heap.getCommitted() + " " + heap.getMax() + " " + direct);
           }
           case "open" -> out.println("open " + target.open());
           case "disconnect" -> out.println("disconnected " + target.disconnect());

@@ -11,8 +11,12 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
@@ -36,10 +40,31 @@ import org.slf4j.LoggerFactory;
  * <p>Sharing: the frame of an event is encoded once for all streams ({@link SseFrames.Cache}); a
  * stream that hears one topic queues the shared array itself and takes the shared cursor, a
  * stream over several topics queues its own id line and the shared rest of the frame. Nothing
- * is copied per stream: Jetty copies each write into its own output buffer.
+ * is copied per stream.
+ *
+ * <p>Writes go through {@code write(ByteBuffer)} where the output stream has it (Servlet 6.1's
+ * method, which Jetty 12's ee10 stream already offers): it sends the bytes as they are, while
+ * {@code write(byte[])} copies them into the response's aggregation buffer, which Jetty takes
+ * from its pool at the first write (32 KB, direct by default) and keeps until the response
+ * ends, that is for the stream's whole life: 50,000 idle streams would hold 1.6 GB outside the
+ * heap, and with {@code -Xmx512m} (the default direct limit is the heap size) the 16,384th
+ * stream already fails. Other containers get {@code write(byte[])} and a flush.
  */
 final class SseConnection implements RealtimeListener, WriteListener, AsyncListener {
   private static final Logger log = LoggerFactory.getLogger(RealtimeSseServlet.class);
+  /** {@code write(ByteBuffer)} of an output stream class, if it has a public one. */
+  private static final ClassValue<Optional<MethodHandle>> BUFFER_WRITE = new ClassValue<>() {
+    @Override
+    protected Optional<MethodHandle> computeValue(Class<?> type) {
+      MethodType write = MethodType.methodType(void.class, ByteBuffer.class);
+      try {
+        return Optional.of(MethodHandles.publicLookup().findVirtual(type, "write", write)
+            .asType(MethodType.methodType(void.class, ServletOutputStream.class, ByteBuffer.class)));
+      } catch (NoSuchMethodException | IllegalAccessException absent) {
+        return Optional.empty();
+      }
+    }
+  };
   private static final VarHandle PENDING_BYTES;
   private static final VarHandle WIP;
   private static final VarHandle CLOSED;
@@ -81,6 +106,7 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   private volatile boolean closed; // through CLOSED
   private volatile @Nullable AsyncContext async;
   private volatile @Nullable ServletOutputStream out;
+  private @Nullable MethodHandle bufferWrite; // written before out, read after it
   private volatile @Nullable Subscription subscription;
   private volatile boolean writable; // set by the first onWritePossible
   private volatile long lastEnqueueNanos;
@@ -106,6 +132,7 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   /** Binds the started async request; the container calls onWritePossible next. */
   void attach(AsyncContext ac, ServletOutputStream stream) {
     this.async = ac;
+    this.bufferWrite = BUFFER_WRITE.get(stream.getClass()).orElse(null);
     this.out = stream;
     if (closed) {
       completeQuietly(ac);
@@ -194,7 +221,7 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   /**
    * Writes while the container accepts writes without blocking: each frame as its head and then
    * its body (two writes; the stream may stop being ready between them, hence {@link #current}),
-   * and one flush once nothing is left.
+   * and, where writes were buffered by the container, one flush once nothing is left.
    */
   private void drain() {
     ServletOutputStream o = out;
@@ -227,10 +254,9 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
           return;
         }
         PENDING_BYTES.getAndAdd(this, -f.size());
-        needsFlush = true;
         byte[] head = f.head();
         if (head != null) {
-          o.write(head);
+          write(o, head, 0, head.length);
           current = f;
         } else {
           writeBody(o, f);
@@ -243,8 +269,24 @@ final class SseConnection implements RealtimeListener, WriteListener, AsyncListe
   }
 
   private void writeBody(ServletOutputStream o, Frame f) throws IOException {
-    o.write(f.body(), f.offset(), f.body().length - f.offset());
-    servlet.countSent(f.events());
+    servlet.countSent(f.events()); // before: the bytes may reach the client before write returns
+    write(o, f.body(), f.offset(), f.body().length - f.offset());
+  }
+
+  private void write(ServletOutputStream o, byte[] bytes, int offset, int length) throws IOException {
+    MethodHandle h = bufferWrite;
+    if (h == null) {
+      o.write(bytes, offset, length);
+      needsFlush = true;
+      return;
+    }
+    try {
+      h.invokeExact(o, ByteBuffer.wrap(bytes, offset, length));
+    } catch (IOException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IOException(t);
+    }
   }
 
   // ---- WriteListener and AsyncListener (container threads) ------------------------------------
