@@ -97,6 +97,14 @@ import org.slf4j.LoggerFactory;
  * progress, one connection at a time. Each stream is cleaned up exactly once, however it ends
  * (client gone, cut off, bus closed, {@link #disconnectAll()}, {@link #destroy()}).
  *
+ * <h2>Many streams</h2>
+ *
+ * An event's frame is encoded once for all streams that receive it; streams that hear one topic
+ * share the very same bytes. Frames are written with {@code write(ByteBuffer)} where the
+ * container's stream has it (Jetty 12 does), so the container keeps no output buffer per stream;
+ * an idle stream costs about 6.5 KB of heap on Jetty 12, most of it Jetty's (see
+ * {@code BENCHMARKS.md}). Each stream holds a socket: raise the server's open-file limit.
+ *
  * <p>This class is threadsafe.
  */
 public final class RealtimeSseServlet extends HttpServlet {
