@@ -37,7 +37,8 @@ import org.HdrHistogram.Histogram;
  *       client has the previous one, after {@code --warmup} unrecorded ones): every delivery's
  *       latency from the server's clock read just before {@code publish} to the client's clock
  *       read when the frame is complete (both {@code CLOCK_MONOTONIC}, one clock per machine on
- *       Linux; checked at start);
+ *       Linux; checked at start), and the server process's CPU time over the recorded events per
+ *       delivery (a cost that other load on a shared machine does not inflate);
  *   <li>{@code --small} streams × {@code --small-events} events the same way (the older
  *       1,000-client row);
  *   <li>{@code --idle} idle streams (capped to what both processes' file limits allow, reported):
@@ -48,12 +49,14 @@ import org.HdrHistogram.Histogram;
  * java -cp sync-bench/target/benchmarks.jar dev.closedloop.sync.bench.SseLoad \
  *     [--modes lib,raw] [--clients 10000] [--events 200] [--warmup 20] [--small 1000]
  *     [--small-events 1000] [--idle 50000] [--client-threads 2] [--per-address 5000]
- *     [--fd-limit 200000] [--out FILE.json] [--histogram false]
+ *     [--fd-limit 200000] [--out FILE.json] [--histogram false] [--server-jvm-arg ARG]...
  * </pre>
  *
  * <p>{@code --histogram true} also prints, for the idle run, which classes the streams' heap
  * is made of: {@code jcmd <pid> GC.class_histogram} at the baseline and with every stream open,
- * the difference per stream, largest first.
+ * the difference per stream, largest first. {@code --server-jvm-arg} (repeatable) adds an option
+ * to the server JVMs, {@code {mode}} replaced by the mode: e.g. {@code
+ * -XX:StartFlightRecording=filename=/tmp/{mode}.jfr,settings=profile} to profile them.
  *
  * <p>This class is not threadsafe; it is a program.
  */
@@ -72,13 +75,20 @@ public final class SseLoad {
   private Path jsonOut;
   private boolean histogram;
   private int nextAddress = 2;
+  private final List<String> serverJvmArgs = new ArrayList<>();
   private final List<String> json = new ArrayList<>();
 
   private SseLoad() {}
 
   /** Latencies and counts of one closed-loop phase; nanoseconds. */
   record Latency(String mode, int clients, int events, double connectSeconds, long p50, long p90, long p99, long max,
-      long deliveries, long outOfOrder) {}
+      long deliveries, long outOfOrder, long serverCpuNanos) {
+
+    /** Server CPU time per delivery, in nanoseconds (the whole process: Jetty, bus, kernel). */
+    double cpuPerDelivery() {
+      return serverCpuNanos / (double) deliveries;
+    }
+  }
 
   /**
    * Runs the program.
@@ -107,6 +117,7 @@ public final class SseLoad {
         case "--modes" -> load.modes = List.of(v.split(","));
         case "--out" -> load.jsonOut = Path.of(v);
         case "--histogram" -> load.histogram = Boolean.parseBoolean(v);
+        case "--server-jvm-arg" -> load.serverJvmArgs.add(v);
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; see the Javadoc of SseLoad");
       }
     }
@@ -124,7 +135,7 @@ public final class SseLoad {
     List<ServerProcess> servers = new ArrayList<>();
     try {
       for (String mode : modes) {
-        ServerProcess server = ServerProcess.start(mode, fdLimit);
+        ServerProcess server = ServerProcess.start(mode, fdLimit, serverJvmArgs);
         servers.add(server);
         out.printf("[%s] server pid %d, port %d, max fds %d%n", mode, server.process.pid(), server.port, server.maxFds);
         checkClock(server);
@@ -164,8 +175,9 @@ public final class SseLoad {
     if (rows.size() == 2) {
       Latency lib = rows.get(0);
       Latency raw = rows.get(1);
-      out.printf("%s ÷ %s at %,d clients: p50 %.2f, p99 %.2f, max %.2f%n", lib.mode(), raw.mode(), lib.clients(),
-          lib.p50() / (double) raw.p50(), lib.p99() / (double) raw.p99(), lib.max() / (double) raw.max());
+      out.printf("%s ÷ %s at %,d clients: p50 %.2f, p99 %.2f, max %.2f, server CPU per delivery %.2f%n", lib.mode(),
+          raw.mode(), lib.clients(), lib.p50() / (double) raw.p50(), lib.p99() / (double) raw.p99(),
+          lib.max() / (double) raw.max(), lib.cpuPerDelivery() / raw.cpuPerDelivery());
     }
   }
 
@@ -257,7 +269,11 @@ public final class SseLoad {
             "{\"mode\":\"%s\",\"phase\":\"connected\",\"streams\":%d,\"connectSeconds\":%.3f,\"heapUsedBytes\":%d,"
                 + "\"baselineBytes\":%d,\"bytesPerStream\":%.1f}", mode, n, connectSeconds, used, heapBase, perStream));
       }
+      long cpuStart = 0;
       for (int r = 1; r <= unrecorded + rounds; r++) {
+        if (r == unrecorded + 1) {
+          cpuStart = server.cpuNanos();
+        }
         long target = c.received.get() + n;
         String[] reply = server.call("publish").split(" ");
         long publishedAt = Long.parseLong(reply[2]);
@@ -275,8 +291,9 @@ public final class SseLoad {
           }
         }
       }
+      long cpu = server.cpuNanos() - cpuStart;
       Latency l = new Latency(mode, n, rounds, connectSeconds, h.getValueAtPercentile(50), h.getValueAtPercentile(90),
-          h.getValueAtPercentile(99), h.getMaxValue(), h.getTotalCount(), c.outOfOrder.get());
+          h.getValueAtPercentile(99), h.getMaxValue(), h.getTotalCount(), c.outOfOrder.get(), cpu);
       disconnect(server, c);
       return l;
     }
@@ -319,15 +336,16 @@ public final class SseLoad {
   private Latency report(Latency l) {
     String line = String.format(Locale.ROOT,
         "[%s] %,d clients × %,d events, closed loop: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %,d deliveries,"
-            + " %d out of order; connected in %.1f s; load average %s",
+            + " %d out of order; server CPU %.2f µs per delivery; connected in %.1f s; load average %s",
         l.mode(), l.clients(), l.events(), l.p50() / 1e6, l.p90() / 1e6, l.p99() / 1e6, l.max() / 1e6, l.deliveries(),
-        l.outOfOrder(), l.connectSeconds(), loadAverage());
+        l.outOfOrder(), l.cpuPerDelivery() / 1e3, l.connectSeconds(), loadAverage());
     out.println(line);
     json.add(String.format(Locale.ROOT,
         "{\"mode\":\"%s\",\"phase\":\"latency\",\"clients\":%d,\"events\":%d,\"connectSeconds\":%.3f,\"p50Nanos\":%d,"
-            + "\"p90Nanos\":%d,\"p99Nanos\":%d,\"maxNanos\":%d,\"deliveries\":%d,\"outOfOrder\":%d,\"loadAverage\":\"%s\"}",
+            + "\"p90Nanos\":%d,\"p99Nanos\":%d,\"maxNanos\":%d,\"deliveries\":%d,\"outOfOrder\":%d,"
+            + "\"serverCpuNanosPerDelivery\":%.1f,\"loadAverage\":\"%s\"}",
         l.mode(), l.clients(), l.events(), l.connectSeconds(), l.p50(), l.p90(), l.p99(), l.max(), l.deliveries(),
-        l.outOfOrder(), loadAverage()));
+        l.outOfOrder(), l.cpuPerDelivery(), loadAverage()));
     return l;
   }
 
@@ -365,19 +383,24 @@ public final class SseLoad {
       this.replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
       String ready = readReply();
-      String[] f = ready.split(" ");
-      if (!f[0].equals("ready")) {
-        throw new IllegalStateException("server said " + ready);
+      while (!ready.startsWith("ready ")) { // a JVM option may print first (-XX:StartFlightRecording does)
+        System.err.println("server: " + ready);
+        ready = readReply();
       }
+      String[] f = ready.split(" ");
       this.port = Integer.parseInt(f[1]);
       this.maxFds = Long.parseLong(f[2]);
     }
 
-    static ServerProcess start(String mode, int fdLimit) throws IOException {
+    static ServerProcess start(String mode, int fdLimit, List<String> jvmArgs) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder("bash", "-c",
-          "ulimit -n " + fdLimit + " 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"", "bash",
-          java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), SseLoadServer.class.getName(), mode);
+      List<String> command = new ArrayList<>(List.of("bash", "-c",
+          "ulimit -n " + fdLimit + " 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"", "bash", java, "-Xmx512m"));
+      for (String arg : jvmArgs) {
+        command.add(arg.replace("{mode}", mode));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), SseLoadServer.class.getName(), mode));
+      ProcessBuilder pb = new ProcessBuilder(command);
       pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       return new ServerProcess(pb.start(), mode);
     }
@@ -385,6 +408,10 @@ public final class SseLoad {
     String call(String command) throws IOException {
       commands.println(command);
       return readReply();
+    }
+
+    long cpuNanos() throws IOException {
+      return Long.parseLong(call("cpu").split(" ")[1]);
     }
 
     long heapUsed() throws IOException {

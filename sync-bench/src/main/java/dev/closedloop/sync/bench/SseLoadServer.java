@@ -36,7 +36,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * {@code published <position> <nanoTime>} (the {@link System#nanoTime()} read just before the
  * event was handed to the bus: on Linux this is {@code CLOCK_MONOTONIC}, the same clock in every
  * process of the machine, so the client compares it with its own reads); {@code clock} answers
- * {@code clock <nanoTime>}; {@code heap} runs full collections and answers {@code heap <used>
+ * {@code clock <nanoTime>}; {@code cpu} answers {@code cpu <nanos>}, the CPU time
+ * this process has used (user and system, all threads: a cost that other load on the machine
+ * does not inflate); {@code heap} runs full collections and answers {@code heap <used>
  * <committed> <max> <direct>} (the last: bytes of direct buffers, outside the heap); {@code open} answers {@code open <streams>}; {@code disconnect} ends every
  * stream from the server side and answers {@code disconnected <n>}; {@code quit} exits.
  *
@@ -137,6 +139,7 @@ public final class SseLoadServer {
             out.println("published " + position + " " + t);
           }
           case "clock" -> out.println("clock " + System.nanoTime());
+          case "cpu" -> out.println("cpu " + processCpuNanos());
           case "heap" -> {
             for (int i = 0; i < 3; i++) {
               System.gc();
@@ -165,6 +168,11 @@ public final class SseLoadServer {
         bus.close();
       }
     }
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() : -1;
   }
 
   private static long maxFds() {
