@@ -9,7 +9,18 @@ import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.ChangeEventJson;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.time.VirtualScheduler;
+import dev.closedloop.sync.servlet.testing.EmbeddedJetty;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -20,9 +31,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -260,6 +274,63 @@ class RealtimeSseServletTest {
       assertThat(got).extracting(f -> ChangeEventJson.fromJson(f.data()).topic()).containsOnly("orders");
       assertThat(position(got.get(2))).isEqualTo(marker);
       assertThat(got).extracting(SseFrame::id).noneMatch(id -> id.contains("secret"));
+    }
+  }
+
+  @Test
+  void aContainerStreamWithoutWriteByteBufferGetsWriteAndFlush() throws Exception {
+    RealtimeSseServlet servlet = RealtimeSseServlet.builder(bus).scheduler(scheduler).ticker(scheduler.ticker()).build();
+    try (EmbeddedJetty jetty = EmbeddedJetty.start(ctx -> {
+      ctx.addFilter(new FilterHolder(new ByteArrayOnlyStreams()), "/*", EnumSet.of(DispatcherType.REQUEST));
+      ctx.addServlet(new ServletHolder(servlet), "/sse");
+    }); RawSse sse = new RawSse(jetty.port(), "/sse?topics=orders")) {
+      assertThat(sse.nextEvent().event()).isEqualTo("subscribed");
+      publish("orders", 1);
+      publish("orders", 2);
+      assertThat(sse.events(2)).extracting(SseFrame::id).containsExactly("orders:1", "orders:2");
+    }
+  }
+
+  /** Hands the servlet an output stream with only the Servlet 6.0 methods, as a wrapper or another container may. */
+  static final class ByteArrayOnlyStreams extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+        throws IOException, ServletException {
+      ServletOutputStream real = res.getOutputStream();
+      ServletOutputStream plain = new ServletOutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          real.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          real.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          real.flush();
+        }
+
+        @Override
+        public boolean isReady() {
+          return real.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+          real.setWriteListener(listener);
+        }
+      };
+      chain.doFilter(req, new HttpServletResponseWrapper(res) {
+        @Override
+        public ServletOutputStream getOutputStream() {
+          return plain;
+        }
+      });
     }
   }
 
