@@ -1,5 +1,6 @@
 package dev.closedloop.sync.jdbc;
 
+import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
 import dev.closedloop.sync.retry.Jitter;
 import dev.closedloop.sync.retry.RetryPolicy;
@@ -27,7 +28,7 @@ public final class PostgresRealtimeBusBuilder {
   boolean createSchema;
   int maxEventsPerTopic = 10_000;
   int subscriberQueueCapacity = 4_096;
-  int deliveryThreads = 8;
+  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
   int readBatch = 1_000;
   Duration pollInterval = Duration.ofSeconds(1);
   Duration minRetention = Duration.ofMinutes(5);
@@ -108,7 +109,8 @@ public final class PostgresRealtimeBusBuilder {
   }
 
   /**
-   * Sets the size of the delivery pool (default 8 daemon threads, created on demand).
+   * Sets the size of the delivery pool (default one daemon thread per core, {@link
+   * NodeFanout#defaultDeliveryThreads()}, created on demand).
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */

@@ -1,14 +1,13 @@
 package dev.closedloop.sync.realtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +21,27 @@ import org.slf4j.LoggerFactory;
  * dropping it, so a publisher that found the ticket taken never strands an event. The subscribing
  * thread holds the ticket until the initial items (start, resets, replay) are complete, so they
  * are delivered before any live event. {@link #reason} is set once by CAS; whoever sets it
- * decrements the bus's subscription count, and the drain delivers {@code onClosed} once.
+ * decrements the bus's subscription count, and the drain delivers {@code onClosed} once. The
+ * three are plain volatile fields updated through {@link VarHandle}s, not atomic objects: a node
+ * holds one subscription per open stream, tens of thousands of them.
  */
 final class BusSubscription implements Subscription, Runnable {
   private static final Logger log = LoggerFactory.getLogger(RealtimeFanout.class);
   private static final int BATCH = 64;
+  private static final VarHandle LIVE_COUNT;
+  private static final VarHandle SCHEDULED;
+  private static final VarHandle REASON;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      LIVE_COUNT = l.findVarHandle(BusSubscription.class, "liveCount", int.class);
+      SCHEDULED = l.findVarHandle(BusSubscription.class, "scheduled", boolean.class);
+      REASON = l.findVarHandle(BusSubscription.class, "reason", CloseReason.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** What a subscription tells the fan-out that made it. */
   interface Owner {
@@ -48,9 +63,9 @@ final class BusSubscription implements Subscription, Runnable {
   private final Executor executor;
 
   private final ConcurrentLinkedQueue<ChangeEvent> live = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger liveCount = new AtomicInteger();
-  private final AtomicBoolean scheduled = new AtomicBoolean(true); // held by subscribe()
-  private final AtomicReference<@Nullable CloseReason> reason = new AtomicReference<>();
+  private volatile int liveCount; // through LIVE_COUNT
+  private volatile boolean scheduled = true; // through SCHEDULED; held by subscribe()
+  private volatile @Nullable CloseReason reason; // through REASON
 
   // Written by the subscribing thread before the first drain, then read by drains only.
   private volatile Cursor start = Cursor.EMPTY;
@@ -90,11 +105,11 @@ final class BusSubscription implements Subscription, Runnable {
 
   /** Queues a live event; on overflow ends the subscription. Called with the topic lock held. */
   void offer(ChangeEvent event) {
-    if (reason.get() != null) {
+    if (reason != null) {
       return;
     }
-    if (liveCount.incrementAndGet() > capacity) {
-      liveCount.decrementAndGet();
+    if ((int) LIVE_COUNT.getAndAdd(this, 1) + 1 > capacity) {
+      LIVE_COUNT.getAndAdd(this, -1);
       log.warn(
           "Realtime subscription {} to {} ({}) fell {} events behind; closing it (OVERFLOW), its queued events"
               + " are dropped and its subscriber must resume",
@@ -108,7 +123,7 @@ final class BusSubscription implements Subscription, Runnable {
 
   /** Ends the subscription with {@code why} unless it has ended; returns whether this call did. */
   boolean closeWith(CloseReason why) {
-    if (!reason.compareAndSet(null, why)) {
+    if (!REASON.compareAndSet(this, (CloseReason) null, why)) {
       return false;
     }
     bus.subscriptionEnded();
@@ -131,7 +146,7 @@ final class BusSubscription implements Subscription, Runnable {
   // ---- the drain ----------------------------------------------------------------------------
 
   private void signal() {
-    if (scheduled.compareAndSet(false, true)) {
+    if (SCHEDULED.compareAndSet(this, false, true)) {
       submit();
     }
   }
@@ -152,8 +167,8 @@ final class BusSubscription implements Subscription, Runnable {
     try {
       drain();
     } finally {
-      scheduled.set(false);
-      if (hasWork() && scheduled.compareAndSet(false, true)) {
+      scheduled = false;
+      if (hasWork() && SCHEDULED.compareAndSet(this, false, true)) {
         submit();
       }
     }
@@ -163,7 +178,7 @@ final class BusSubscription implements Subscription, Runnable {
     if (closedDelivered) {
       return false;
     }
-    return reason.get() != null || !live.isEmpty() || initial != null;
+    return reason != null || !live.isEmpty() || initial != null;
   }
 
   private void drain() {
@@ -196,23 +211,23 @@ final class BusSubscription implements Subscription, Runnable {
       if (e == null) {
         break;
       }
-      liveCount.decrementAndGet();
+      LIVE_COUNT.getAndAdd(this, -1);
       deliver(e);
       delivered++;
     }
-    if (reason.get() != null && (live.isEmpty() || endedAbruptly())) {
+    if (reason != null && (live.isEmpty() || endedAbruptly())) {
       finish();
     }
   }
 
   /** True when the subscription ended in a way that drops what is queued. */
   private boolean endedAbruptly() {
-    CloseReason r = reason.get();
+    CloseReason r = reason;
     return r != null && r != CloseReason.BUS_CLOSED;
   }
 
   private void finish() {
-    CloseReason r = reason.get();
+    CloseReason r = reason;
     closedDelivered = true;
     initial = null;
     live.clear();
@@ -266,20 +281,20 @@ final class BusSubscription implements Subscription, Runnable {
 
   @Override
   public boolean isOpen() {
-    return reason.get() == null;
+    return reason == null;
   }
 
   @Override
   public @Nullable CloseReason closeReason() {
-    return reason.get();
+    return reason;
   }
 
   int queued() {
-    return liveCount.get();
+    return liveCount;
   }
 
   @Override
   public String toString() {
-    return "Subscription[" + id + " " + topics + (isOpen() ? "" : " closed: " + reason.get()) + "]";
+    return "Subscription[" + id + " " + topics + (isOpen() ? "" : " closed: " + reason) + "]";
   }
 }

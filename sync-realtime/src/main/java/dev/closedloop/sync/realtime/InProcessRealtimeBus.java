@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  *       {@code DELETE} removes it), bounded by entries (default 100,000 per topic; the least
  *       recently changed key goes first).
  *   <li><b>Delivery</b>: every subscription has its own bounded queue (default 4,096 events),
- *       drained serially by a shared executor (default 8 daemon threads that die when idle), 64
+ *       drained serially by a shared executor (default one daemon thread per core, dying when idle), 64
  *       events per turn so that one busy subscription does not starve others. Publishing only
  *       appends to queues and never runs a listener. A listener that throws is logged; one that
  *       blocks holds one delivery thread and fills only its own queue; when a queue overflows,

@@ -20,7 +20,7 @@ public final class InProcessRealtimeBusBuilder {
   Duration maxAge = Duration.ofHours(1);
   int maxLatestPerTopic = 100_000;
   int queueCapacity = 4_096;
-  int deliveryThreads = 8;
+  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
   boolean deliveryThreadsSet;
   @Nullable Executor deliveryExecutor;
   Clock clock = Clock.system();
@@ -100,8 +100,9 @@ public final class InProcessRealtimeBusBuilder {
   }
 
   /**
-   * Sets the size of the bus's own delivery pool (default 8 daemon threads, created on demand
-   * and stopped after 10 s idle). A listener that blocks holds one of them.
+   * Sets the size of the bus's own delivery pool (default one daemon thread per core, {@link
+   * NodeFanout#defaultDeliveryThreads()}, created on demand and stopped after 10 s idle). A
+   * listener that blocks holds one of them: give a bus with such listeners more.
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */

@@ -97,6 +97,16 @@ public final class NodeFanout implements AutoCloseable {
   }
 
   /**
+   * Returns the default size of a bus's delivery pool: the number of cores the JVM may use. A
+   * delivery turn is CPU work (hand an event to each listener; the SSE servlet's listener only
+   * queues a shared frame and writes without blocking), so more threads than cores only add
+   * switching; a bus whose listeners block should be given more threads.
+   */
+  public static int defaultDeliveryThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
    * Returns a fan-out over {@code source} with its own delivery pool of {@code deliveryThreads}
    * daemon threads (created on demand, stopped after 10 s idle and for good once closed).
    *

@@ -1,5 +1,7 @@
 package dev.closedloop.sync.realtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +75,7 @@ final class RealtimeFanout implements AutoCloseable {
     @Override
     public void unregister(BusSubscription s) {
       Member m = members.get(s);
-      if (m != null && m.unregistered.compareAndSet(false, true)) {
+      if (m != null && m.markUnregistered()) {
         try {
           onEnd.accept(m);
         } catch (RuntimeException | Error t) {
@@ -234,12 +236,31 @@ final class RealtimeFanout implements AutoCloseable {
    * <p>This class is threadsafe.
    */
   static final class Member implements Subscription {
+    private static final VarHandle STARTED;
+    private static final VarHandle UNREGISTERED;
+
+    static {
+      try {
+        MethodHandles.Lookup l = MethodHandles.lookup();
+        STARTED = l.findVarHandle(Member.class, "started", boolean.class);
+        UNREGISTERED = l.findVarHandle(Member.class, "unregistered", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final BusSubscription engine;
-    private final AtomicBoolean started = new AtomicBoolean();
-    final AtomicBoolean unregistered = new AtomicBoolean();
+    // flags through VarHandles rather than two AtomicBooleans: one member per open stream
+    private volatile boolean started;
+    private volatile boolean unregistered;
 
     private Member(BusSubscription engine) {
       this.engine = engine;
+    }
+
+    /** Returns true for the one call that marks the member as unregistered. */
+    boolean markUnregistered() {
+      return UNREGISTERED.compareAndSet(this, false, true);
     }
 
     /**
@@ -254,7 +275,7 @@ final class RealtimeFanout implements AutoCloseable {
       Objects.requireNonNull(start, "start cannot be null");
       Objects.requireNonNull(resets, "resets cannot be null");
       Objects.requireNonNull(replayed, "replayed cannot be null");
-      if (!started.compareAndSet(false, true)) {
+      if (!STARTED.compareAndSet(this, false, true)) {
         throw new IllegalStateException("member already started");
       }
       List<BusSubscription.Reset> r = new ArrayList<>(resets.size());

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.redis;
 
+import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
 import dev.closedloop.sync.retry.Jitter;
 import dev.closedloop.sync.retry.RetryPolicy;
@@ -36,7 +37,7 @@ public final class RedisRealtimeBusBuilder {
   Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
   int maxEventsPerTopic = 10_000;
   int subscriberQueueCapacity = 4_096;
-  int deliveryThreads = 8;
+  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
   RetryPolicy<?> reconnectPolicy = RetryPolicy.builder()
       .initialDelay(Duration.ofMillis(100))
       .maxDelay(Duration.ofSeconds(10))
@@ -134,7 +135,8 @@ public final class RedisRealtimeBusBuilder {
   }
 
   /**
-   * Sets the size of the delivery pool (default 8 daemon threads, created on demand).
+   * Sets the size of the delivery pool (default one daemon thread per core, {@link
+   * NodeFanout#defaultDeliveryThreads()}, created on demand).
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */

@@ -13,6 +13,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -95,6 +97,14 @@ import org.slf4j.LoggerFactory;
  * progress, one connection at a time. Each stream is cleaned up exactly once, however it ends
  * (client gone, cut off, bus closed, {@link #disconnectAll()}, {@link #destroy()}).
  *
+ * <h2>Many streams</h2>
+ *
+ * An event's frame is encoded once for all streams that receive it; streams that hear one topic
+ * share the very same bytes. Frames are written with {@code write(ByteBuffer)} where the
+ * container's stream has it (Jetty 12 does), so the container keeps no output buffer per stream;
+ * an idle stream costs about 6.5 KB of heap on Jetty 12, most of it Jetty's (see
+ * {@code BENCHMARKS.md}). Each stream holds a socket: raise the server's open-file limit.
+ *
  * <p>This class is threadsafe.
  */
 public final class RealtimeSseServlet extends HttpServlet {
@@ -112,6 +122,7 @@ public final class RealtimeSseServlet extends HttpServlet {
   private final int maxTopics;
 
   private final transient Set<SseConnection> connections = ConcurrentHashMap.newKeySet();
+  private final transient SseFrames.Cache frames = new SseFrames.Cache();
   private final transient AtomicLong ids = new AtomicLong();
   private final transient AtomicBoolean sweepArmed = new AtomicBoolean();
   private transient volatile @Nullable Cancellable sweepTask;
@@ -153,18 +164,26 @@ public final class RealtimeSseServlet extends HttpServlet {
       return;
     }
     Set<String> topics = new LinkedHashSet<>();
-    String[] params = req.getParameterValues("topics");
-    if (params != null) {
-      for (String param : params) {
-        for (String t : param.split(",", -1)) {
-          if (!Topics.isValid(t)) {
-            reject(resp, 400, "malformed-topic", "Malformed topic",
-                "'" + printable(t) + "' is not a topic: a topic is 1 to 128 characters of [A-Za-z0-9._-] "
-                    + "starting with a letter or digit; separate topics with commas");
-            return;
-          }
-          topics.add(t);
+    // The query is read here rather than through getParameterValues: a container keeps the
+    // parsed parameter map for as long as the request lives, and an SSE request lives as long as
+    // its stream (about 300 bytes per stream in Jetty 12).
+    String query = req.getQueryString();
+    List<String> params;
+    try {
+      params = queryValues(query, "topics");
+    } catch (IllegalArgumentException badEscape) {
+      reject(resp, 400, "malformed-topic", "Malformed topic", "the topics parameter is not URL-encoded correctly");
+      return;
+    }
+    for (String param : params) {
+      for (String t : param.split(",", -1)) {
+        if (!Topics.isValid(t)) {
+          reject(resp, 400, "malformed-topic", "Malformed topic",
+              "'" + printable(t) + "' is not a topic: a topic is 1 to 128 characters of [A-Za-z0-9._-] "
+                  + "starting with a letter or digit; separate topics with commas");
+          return;
         }
+        topics.add(t);
       }
     }
     if (topics.isEmpty()) {
@@ -179,12 +198,13 @@ public final class RealtimeSseServlet extends HttpServlet {
     }
     Cursor after;
     try {
-      after = lastEventId(req).retain(topics);
+      after = lastEventId(req, query).retain(topics);
     } catch (IllegalArgumentException e) {
       reject(resp, 400, "malformed-last-event-id", "Malformed Last-Event-ID", e.getMessage());
       return;
     }
-    Principal principal = req.getUserPrincipal();
+    // ALLOW_ALL asks nothing of the principal; looking it up may make the container keep more
+    Principal principal = authorizer == TopicAuthorizer.ALLOW_ALL ? null : req.getUserPrincipal();
     List<String> denied = new ArrayList<>();
     for (String t : topics) {
       if (!authorizer.mayHear(principal, t)) {
@@ -224,14 +244,52 @@ public final class RealtimeSseServlet extends HttpServlet {
     }
   }
 
-  private static Cursor lastEventId(HttpServletRequest req) {
+  private static Cursor lastEventId(HttpServletRequest req, @Nullable String query) {
     Enumeration<String> headers = req.getHeaders("Last-Event-ID");
     List<String> values = headers == null ? List.of() : Collections.list(headers);
     if (values.size() > 1) {
       throw new IllegalArgumentException("Last-Event-ID was sent " + values.size() + " times");
     }
-    String text = values.isEmpty() ? req.getParameter("lastEventId") : values.get(0);
+    String text;
+    if (values.isEmpty()) {
+      List<String> param = queryValues(query, "lastEventId"); // IAE for a bad escape: 400 too
+      text = param.isEmpty() ? null : param.get(0);
+    } else {
+      text = values.get(0);
+    }
     return text == null ? Cursor.EMPTY : Cursor.parse(text.strip());
+  }
+
+  /**
+   * Returns the values of {@code name} in a URL query ({@code application/x-www-form-urlencoded},
+   * UTF-8, as the servlet API decodes a GET's parameters), in order.
+   *
+   * @throws IllegalArgumentException if a value's percent-encoding is malformed
+   */
+  static List<String> queryValues(@Nullable String query, String name) {
+    if (query == null || query.isEmpty()) {
+      return List.of();
+    }
+    List<String> values = new ArrayList<>(1);
+    int start = 0;
+    while (start <= query.length()) {
+      int amp = query.indexOf('&', start);
+      int end = amp < 0 ? query.length() : amp;
+      int eq = query.indexOf('=', start);
+      int nameEnd = eq < 0 || eq > end ? end : eq;
+      if (decode(query.substring(start, nameEnd)).equals(name)) {
+        values.add(nameEnd == end ? "" : decode(query.substring(nameEnd + 1, end)));
+      }
+      if (amp < 0) {
+        break;
+      }
+      start = amp + 1;
+    }
+    return values;
+  }
+
+  private static String decode(String s) {
+    return s.indexOf('%') < 0 && s.indexOf('+') < 0 ? s : URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
   private void reject(HttpServletResponse resp, int status, String slug, String title, String detail)
@@ -289,6 +347,10 @@ public final class RealtimeSseServlet extends HttpServlet {
 
   long now() {
     return ticker.read();
+  }
+
+  SseFrames.Cache frames() {
+    return frames;
   }
 
   long maxBufferedBytes() {

@@ -9,7 +9,18 @@ import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.ChangeEventJson;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.time.VirtualScheduler;
+import dev.closedloop.sync.servlet.testing.EmbeddedJetty;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -20,9 +31,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -265,6 +279,63 @@ class RealtimeSseServletTest {
     }
   }
 
+  @Test
+  void aContainerStreamWithoutWriteByteBufferGetsWriteAndFlush() throws Exception {
+    RealtimeSseServlet servlet = RealtimeSseServlet.builder(bus).scheduler(scheduler).ticker(scheduler.ticker()).build();
+    try (EmbeddedJetty jetty = EmbeddedJetty.start(ctx -> {
+      ctx.addFilter(new FilterHolder(new ByteArrayOnlyStreams()), "/*", EnumSet.of(DispatcherType.REQUEST));
+      ctx.addServlet(new ServletHolder(servlet), "/sse");
+    }); RawSse sse = new RawSse(jetty.port(), "/sse?topics=orders")) {
+      assertThat(sse.nextEvent().event()).isEqualTo("subscribed");
+      publish("orders", 1);
+      publish("orders", 2);
+      assertThat(sse.events(2)).extracting(SseFrame::id).containsExactly("orders:1", "orders:2");
+    }
+  }
+
+  /** Hands the servlet an output stream with only the Servlet 6.0 methods, as a wrapper or another container may. */
+  static final class ByteArrayOnlyStreams extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+        throws IOException, ServletException {
+      ServletOutputStream real = res.getOutputStream();
+      ServletOutputStream plain = new ServletOutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          real.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          real.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          real.flush();
+        }
+
+        @Override
+        public boolean isReady() {
+          return real.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+          real.setWriteListener(listener);
+        }
+      };
+      chain.doFilter(req, new HttpServletResponseWrapper(res) {
+        @Override
+        public ServletOutputStream getOutputStream() {
+          return plain;
+        }
+      });
+    }
+  }
+
   // ---- bad requests ---------------------------------------------------------------------------
 
   @Test
@@ -275,6 +346,8 @@ class RealtimeSseServletTest {
     assertProblem("topics=a,,b", 400, "malformed-topic");
     assertProblem("topics=" + URLEncoder.encode("a b", StandardCharsets.UTF_8), 400, "malformed-topic");
     assertProblem("topics=a:b", 400, "malformed-topic");
+    assertRawProblem("topics=a%zz", "malformed-topic"); // java.net.URI refuses to send these
+    assertRawProblem("topics=orders&lastEventId=orders%3", "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders", 400, "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders:-1", 400, "malformed-last-event-id");
     assertProblem("topics=orders&lastEventId=orders:99999999999999999999", 400, "malformed-last-event-id");
@@ -290,6 +363,17 @@ class RealtimeSseServletTest {
     assertProblem(many.toString(), 400, "too-many-topics");
     assertThat(bus.subscriptionCount()).isZero();
     assertThat(server.servlet.stats().connectionsOpened()).isZero();
+  }
+
+  /** Sends the query as is over a plain socket (HTTP/1.0) and expects a 400 problem. */
+  private void assertRawProblem(String query, String slug) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET /sse?" + query + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 400").contains("application/problem+json", slug);
+    }
   }
 
   private void assertProblem(String query, int status, String slug) throws Exception {
