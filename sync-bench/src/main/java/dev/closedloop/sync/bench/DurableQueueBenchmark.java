@@ -37,7 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #oursOneProducer} and {@link #oursEightProducers}: {@code OfflineQueue.builder()
  *       .durability(Durability.ALWAYS).open(dir)}, {@code offer(key, payload)} with a new key each
  *       time, from 1 and from 8 threads; {@code ALWAYS} returns after the fsync and concurrent
- *       offers share one (group commit); default segment size (64 MiB);
+ *       offers share one (group commit); default segment size (64 MiB); no bound on items or
+ *       bytes (nothing is consumed, so the default 100,000-item bound would be reached in seconds;
+ *       Tape's file is unbounded too);
  *   <li>{@link #tapeOneThread} and {@link #tapeEightThreads}: Tape 2.0.0-beta1 {@code new
  *       QueueFile.Builder(file).build()} and {@code add(payload)}, which writes through a file
  *       opened in {@code rwd} mode, so every add is synchronous; from 1 thread, and from 8 threads
@@ -117,7 +119,8 @@ public class DurableQueueBenchmark {
     @Setup
     public void open() throws IOException {
       directory = newDirectory("queue-");
-      queue = OfflineQueue.builder().durability(Durability.ALWAYS).open(directory);
+      queue = OfflineQueue.builder().durability(Durability.ALWAYS)
+          .maxItems(Integer.MAX_VALUE).maxBytes(Long.MAX_VALUE).open(directory); // nothing is consumed
     }
 
     /** Closes and deletes the queue. */

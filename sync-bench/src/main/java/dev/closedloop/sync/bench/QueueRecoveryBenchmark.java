@@ -48,7 +48,7 @@ public class QueueRecoveryBenchmark {
   @Setup(Level.Trial)
   public void write() throws IOException {
     pristine = DurableQueueBenchmark.newDirectory("recovery-");
-    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.OS).open(pristine)) {
+    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.OS).maxItems(Integer.MAX_VALUE).open(pristine)) {
       for (int i = 0; i < RECORDS; i++) {
         q.offer("k-" + i, DurableQueueBenchmark.RECORD);
       }
@@ -86,7 +86,7 @@ public class QueueRecoveryBenchmark {
   /** Opens (recovers) the queue. */
   @Benchmark
   public OfflineQueue open() throws IOException {
-    opened = OfflineQueue.builder().durability(Durability.ALWAYS).open(copy);
+    opened = OfflineQueue.builder().durability(Durability.ALWAYS).maxItems(Integer.MAX_VALUE).open(copy);
     return opened;
   }
 }

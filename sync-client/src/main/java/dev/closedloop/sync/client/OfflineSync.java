@@ -184,6 +184,9 @@ public final class OfflineSync implements AutoCloseable {
    * @return the queued item
    * @throws NullPointerException if {@code request} is null
    * @throws IllegalArgumentException if the request is larger than the queue accepts
+   * @throws dev.closedloop.sync.queue.OfflineQueueFullException if the queue is at its bound on
+   *     items or bytes; nothing was queued (a mutation whose call would go to a full queue fails
+   *     with a {@link MutationException} caused by it)
    * @throws IOException if the queue could not store it
    * @throws IllegalStateException if the queue is closed
    */

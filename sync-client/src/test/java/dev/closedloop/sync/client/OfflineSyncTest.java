@@ -9,6 +9,8 @@ import dev.closedloop.sync.client.Fixtures.Recorder;
 import dev.closedloop.sync.client.Fixtures.Saved;
 import dev.closedloop.sync.client.MutationState.Kind;
 import dev.closedloop.sync.queue.OfflineQueue;
+import dev.closedloop.sync.queue.OfflineQueueFullException;
+import dev.closedloop.sync.queue.QueuedItem;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.retry.Jitter;
 import dev.closedloop.sync.retry.RetryPolicy;
@@ -93,6 +95,48 @@ class OfflineSyncTest {
       left.remove(best);
     }
     return order;
+  }
+
+  @Test
+  void aFullQueueFailsTheCallsItCannotTakeAndKeepsExactlyTheOnesItTook() throws Exception {
+    TestServer before = new TestServer();
+    TestServerAddress address = new TestServerAddress(before.port());
+    before.close(); // the server is down: connections are refused
+
+    OfflineQueue queue = OfflineQueue.builder().maxItems(3).open(dir);
+    OfflineSync sync = OfflineSync.builder(queue).httpClient(http).autoSync(false).build();
+    SyncMutation<Item, Saved> note = SyncMutation.<Item, Saved>builder("note").httpClient(http)
+        .endpoint(address.uri("/api/items")).responseType(Saved.class).retryPolicy(quick(2))
+        .offline(sync).noResetAfterSuccess().build();
+    List<MutationCall<Item, Saved>> calls = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      calls.add(note.mutate(new Item("n" + i, "offline " + i)));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> calls.stream()
+        .allMatch(c -> c.state().kind() == Kind.QUEUED || c.state().kind() == Kind.ERROR));
+    List<MutationCall<Item, Saved>> queued = calls.stream().filter(c -> c.state().kind() == Kind.QUEUED)
+        .collect(Collectors.toList());
+    List<MutationCall<Item, Saved>> refused = calls.stream().filter(c -> c.state().kind() == Kind.ERROR)
+        .collect(Collectors.toList());
+    assertThat(queued).hasSize(3);
+    assertThat(refused).hasSize(2).allSatisfy(c -> assertThatThrownBy(() -> c.result().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(MutationException.class)
+        .hasRootCauseInstanceOf(OfflineQueueFullException.class)
+        .hasMessageContaining("could not queue the request offline")
+        .hasMessageContaining("offline queue is full (3 of 3 items"));
+    assertThat(sync.pending()).extracting(p -> p.request().idempotencyKey())
+        .containsExactlyInAnyOrderElementsOf(queued.stream().map(MutationCall::key).collect(Collectors.toList()));
+
+    // The public enqueue refuses the same way, and the queue keeps what it had.
+    assertThatThrownBy(() -> sync.enqueue(QueuedRequest.of("note", "POST", address.uri("/api/items"), "by-hand",
+        new byte[] {'{', '}'}))).isInstanceOf(OfflineQueueFullException.class);
+    assertThat(sync.pending()).hasSize(3);
+    sync.close();
+    queue.close();
+    try (OfflineQueue reopened = OfflineQueue.builder().maxItems(3).open(dir)) {
+      assertThat(reopened.pending()).extracting(QueuedItem::idempotencyKey)
+          .containsExactlyInAnyOrderElementsOf(queued.stream().map(MutationCall::key).collect(Collectors.toList()));
+    }
   }
 
   @Test

@@ -87,7 +87,9 @@ import org.slf4j.LoggerFactory;
  * back to where the batch started, so no half-written or rolled-back record stays on disk. If even
  * that truncation fails (or a {@link Durability.Mode#GROUP}/{@link Durability.Mode#OS} force
  * fails, which leaves earlier records' durability unknown) the journal refuses further writes
- * until the queue is reopened.
+ * until the queue is reopened. A full disk is the common case: preallocation keeps whatever room
+ * it got, so only a batch that does not fit fails, with a message that says the disk is full, and
+ * the queue takes records again as soon as there is room.
  *
  * <h2>Compaction</h2>
  *
@@ -492,7 +494,7 @@ final class FileJournal implements Journal {
    * Rolls back {@code batch} and everything queued behind it, fails their futures and truncates
    * the segment to where the batch started.
    */
-  private void fail(List<Pending> batch, IOException e, long start, boolean durabilityUnknown) {
+  private void fail(List<Pending> batch, IOException cause, long start, boolean durabilityUnknown) {
     List<Pending> failed = new ArrayList<>(batch);
     lock.lock();
     try {
@@ -507,6 +509,9 @@ final class FileJournal implements Journal {
     } finally {
       lock.unlock();
     }
+    IOException e = new IOException("offline queue " + dir + ": writing " + batch.size() + " record(s) failed ("
+        + cause.getMessage() + ")" + (isDiskFull(cause) ? ", the disk is full" : "") + "; "
+        + failed.size() + " operation(s) rolled back, none of them is stored", cause);
     IOException fatal = durabilityUnknown ? e : null;
     try {
       active.truncate(start);
@@ -527,8 +532,7 @@ final class FileJournal implements Journal {
         lock.unlock();
       }
     }
-    log.warn("Offline queue {}: writing {} record(s) failed; rolled back {} operation(s){}", dir,
-        batch.size(), failed.size(), fatal != null ? "; refusing writes until reopened" : "", e);
+    log.warn("{}{}", e.getMessage(), fatal != null ? "; refusing writes until reopened" : "", cause);
     for (Pending p : failed) {
       p.done().completeExceptionally(e);
     }
@@ -538,6 +542,13 @@ final class FileJournal implements Journal {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Whether {@code e} says the disk (or the file-size limit) is full. */
+  static boolean isDiskFull(IOException e) {
+    String m = e.getMessage();
+    return m != null && (m.contains("No space left on device") || m.contains("File too large")
+        || m.contains("Disk quota exceeded"));
   }
 
   private void failEverything(IOException e) {
@@ -606,10 +617,19 @@ final class FileJournal implements Journal {
     }
     long target = Math.max(end, Math.min(Math.max(segmentBytes, end), allocatedEnd + preallocateBytes));
     long pos = allocatedEnd;
-    while (pos < target) {
-      ByteBuffer z = ZEROS.duplicate();
-      z.limit((int) Math.min(z.capacity(), target - pos));
-      pos += active.write(z, pos);
+    try {
+      while (pos < target) {
+        ByteBuffer z = ZEROS.duplicate();
+        z.limit((int) Math.min(z.capacity(), target - pos));
+        pos += active.write(z, pos);
+      }
+    } catch (IOException e) {
+      // A nearly full disk: keep what could be allocated; only a batch that does not fit fails.
+      allocatedEnd = Math.max(allocatedEnd, pos);
+      if (pos >= end) {
+        return;
+      }
+      throw e;
     }
     allocatedEnd = target;
   }

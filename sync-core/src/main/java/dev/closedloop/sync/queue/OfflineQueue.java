@@ -39,6 +39,13 @@ import java.util.Optional;
  * write nothing; any operation on a closed queue throws {@link IllegalStateException}; storage
  * failures throw {@link IOException}.
  *
+ * <h2>Bounds</h2>
+ *
+ * A queue holds at most {@link OfflineQueueBuilder#maxItems} items and {@link
+ * OfflineQueueBuilder#maxBytes} bytes of records (waiting, in flight and dead letters alike). A
+ * full queue refuses {@link #offer} with {@link OfflineQueueFullException} and never drops or
+ * rewrites what it holds to make room; acknowledging or discarding items makes room again.
+ *
  * <p>This class is threadsafe.
  */
 public interface OfflineQueue extends Closeable {
@@ -56,7 +63,11 @@ public interface OfflineQueue extends Closeable {
    *     the one already there
    * @throws NullPointerException if {@code offer} is null
    * @throws IllegalArgumentException if the payload is larger than the queue's maximum
-   * @throws IOException if the record could not be written; the queue is unchanged
+   * @throws OfflineQueueFullException if taking the item would pass the queue's bound on items or
+   *     on bytes ({@link OfflineQueueBuilder#maxItems}, {@link OfflineQueueBuilder#maxBytes});
+   *     nothing is written and the queue is unchanged
+   * @throws IOException if the record could not be written (the disk is full, say); the queue is
+   *     unchanged
    */
   QueuedItem offer(Offer offer) throws IOException;
 

@@ -15,8 +15,8 @@ import java.util.Objects;
  * argument at once with a fixed message; building copies the settings, so a builder can be reused.
  *
  * <p>Defaults: the system clock and ticker, {@link RetryPolicy#ofDefaults()} (without its
- * deadline: an item's expiry plays that role), payloads up to 1 MiB, {@link Durability#ALWAYS},
- * segments of 64 MiB, no listener.
+ * deadline: an item's expiry plays that role), payloads up to 1 MiB, at most 100,000 items and
+ * 128 MiB of records, {@link Durability#ALWAYS}, segments of 64 MiB, no listener.
  *
  * <p>This class is not threadsafe.
  */
@@ -25,6 +25,10 @@ public final class OfflineQueueBuilder {
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
   /** The largest maximum payload size accepted: 64 MiB. */
   public static final int MAX_PAYLOAD_LIMIT = 64 << 20;
+  /** The default bound on items held (waiting, in flight and dead): 100,000. */
+  public static final int DEFAULT_MAX_ITEMS = 100_000;
+  /** The default bound on the bytes of the records held: 128 MiB. */
+  public static final long DEFAULT_MAX_BYTES = 128L << 20;
   /** The default segment size: 64 MiB. */
   public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
   static final long MIN_SEGMENT_BYTES = 4L << 10;
@@ -34,6 +38,8 @@ public final class OfflineQueueBuilder {
   Ticker ticker = Ticker.system();
   RetryPolicy<?> retryPolicy = RetryPolicy.builder().noDeadline().build();
   int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+  int maxItems = DEFAULT_MAX_ITEMS;
+  long maxBytes = DEFAULT_MAX_BYTES;
   Durability durability = Durability.ALWAYS;
   long segmentBytes = DEFAULT_SEGMENT_BYTES;
   final List<OfflineQueueListener> listeners = new ArrayList<>();
@@ -86,6 +92,43 @@ public final class OfflineQueueBuilder {
           "maxPayloadBytes must be in [1, " + MAX_PAYLOAD_LIMIT + "]: " + maxPayloadBytes);
     }
     this.maxPayloadBytes = maxPayloadBytes;
+    return this;
+  }
+
+  /**
+   * Sets how many items the queue holds at most: waiting, in flight and dead letters alike (an
+   * item counts until it is acknowledged or discarded). An offer that would pass it throws {@link
+   * OfflineQueueFullException}, writes nothing and leaves every queued item as it was; an offer
+   * that {@linkplain Collapse#REPLACE replaces} an item counts the item it removes, and one that
+   * {@linkplain Collapse#KEEP keeps} the queued item is never refused. A queue reopened with a
+   * smaller bound than it holds loses nothing: it refuses offers until it is below the bound.
+   * Default 100,000.
+   *
+   * @throws IllegalArgumentException if {@code maxItems < 1}
+   */
+  public OfflineQueueBuilder maxItems(int maxItems) {
+    if (maxItems < 1) {
+      throw new IllegalArgumentException("maxItems must be at least 1: " + maxItems);
+    }
+    this.maxItems = maxItems;
+    return this;
+  }
+
+  /**
+   * Sets how many bytes of records the queue holds at most, counting each held item's record as
+   * written (a 24-byte header, 61 bytes of fields, the key, scope, last error and payload), the
+   * same way for an in-memory and a file queue. An offer that would pass it is refused as with
+   * {@link #maxItems}. The files on disk can be larger between compactions (acknowledgements are
+   * records too) and a file queue also needs room for those; see the README's "Bounds". Default 128
+   * MiB.
+   *
+   * @throws IllegalArgumentException if {@code maxBytes < 1024}
+   */
+  public OfflineQueueBuilder maxBytes(long maxBytes) {
+    if (maxBytes < 1024) {
+      throw new IllegalArgumentException("maxBytes must be at least 1024: " + maxBytes);
+    }
+    this.maxBytes = maxBytes;
     return this;
   }
 

@@ -22,6 +22,16 @@ public interface OfflineQueueListener {
   default void onRecovered(RecoveryReport report) {}
 
   /**
+   * The queue refused an offer because it is full ({@link OfflineQueueBuilder#maxItems} or {@link
+   * OfflineQueueBuilder#maxBytes}); the offer then throws {@code reason}. Nothing was written.
+   * Called on the offering thread, before the exception is thrown.
+   *
+   * @param offer the refused offer
+   * @param reason what was full, by how much
+   */
+  default void onOfferRefused(Offer offer, OfflineQueueFullException reason) {}
+
+  /**
    * An item became a dead letter.
    *
    * @param item the item as it now is, with the reason as its {@link QueuedItem#lastError()}

@@ -11,6 +11,8 @@ final class QueueConfig {
   final Ticker ticker;
   final RetryPolicy<?> retryPolicy;
   final int maxPayloadBytes;
+  final int maxItems;
+  final long maxBytes;
   final Durability durability;
   final long segmentBytes;
   final List<OfflineQueueListener> listeners;
@@ -21,6 +23,8 @@ final class QueueConfig {
     this.ticker = b.ticker;
     this.retryPolicy = b.retryPolicy;
     this.maxPayloadBytes = b.maxPayloadBytes;
+    this.maxItems = b.maxItems;
+    this.maxBytes = b.maxBytes;
     this.durability = b.durability;
     this.segmentBytes = b.segmentBytes;
     this.listeners = List.copyOf(b.listeners);

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,7 @@ abstract class QueueEngine implements OfflineQueue {
     }
     QueuedItem result;
     CompletableFuture<Void> ticket;
+    OfflineQueueFullException full = null;
     lock.lock();
     try {
       ensureOpen();
@@ -65,24 +67,41 @@ abstract class QueueEngine implements OfflineQueue {
         result = kept.item();
         ticket = journal.barrier();
       } else {
-        long replaces = 0;
-        if (offer.collapse() == Collapse.REPLACE) {
-          Entry old = state.newestLive(offer.idempotencyKey(), false);
-          replaces = old == null ? 0 : old.id();
-        }
+        Entry old = offer.collapse() == Collapse.REPLACE ? state.newestLive(offer.idempotencyKey(), false) : null;
         long now = config.clock.millis();
         Instant notBefore = offer.notBefore();
         Instant expiresAt = offer.expiresAt();
         result = new QueuedItem(state.nextId, offer.priority(), offer.scope(), offer.idempotencyKey(),
             0, notBefore == null ? now : millis(notBefore), expiresAt == null ? QueuedItem.NO_EXPIRY : millis(expiresAt),
             offer.payloadUnsafe(), null, now);
-        ticket = write(new Rec.Put(result, false, replaces));
+        full = checkRoom(result, old);
+        ticket = full != null ? null : write(new Rec.Put(result, false, old == null ? 0 : old.id()));
       }
     } finally {
       lock.unlock();
     }
+    if (full != null) {
+      notifyRefused(offer, full);
+      throw full;
+    }
     journal.await(ticket);
     return result;
+  }
+
+  /**
+   * Returns the exception that refuses {@code item} if holding it (in place of {@code replaced},
+   * if any) would pass a bound, else null. The caller holds the lock.
+   */
+  private @Nullable OfflineQueueFullException checkRoom(QueuedItem item, @Nullable Entry replaced) {
+    int bytes = RecordCodec.putSize(item);
+    long items = (long) state.size() + 1 - (replaced == null ? 0 : 1);
+    long held = state.retainedBytes() + bytes - (replaced == null ? 0 : replaced.bytes());
+    boolean byItems = items > config.maxItems;
+    if (!byItems && held <= config.maxBytes) {
+      return null;
+    }
+    return new OfflineQueueFullException(state.size(), state.retainedBytes(), config.maxItems, config.maxBytes,
+        bytes, byItems);
   }
 
   @Override
@@ -476,6 +495,16 @@ abstract class QueueEngine implements OfflineQueue {
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void notifyRefused(Offer offer, OfflineQueueFullException full) {
+    for (OfflineQueueListener l : config.listeners) {
+      try {
+        l.onOfferRefused(offer, full);
+      } catch (RuntimeException e) {
+        log.warn("Offline queue listener {} failed in onOfferRefused; ignored", l, e);
       }
     }
   }

@@ -35,6 +35,21 @@ class OfflineQueueBuilderTest {
     assertThatThrownBy(() -> b.segmentBytes(4095)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("segmentBytes must be in [4096, 1073741824]: 4095");
     assertThatThrownBy(() -> b.segmentBytes((1L << 30) + 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.maxItems(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxItems must be at least 1: 0");
+    assertThatThrownBy(() -> b.maxBytes(1023)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxBytes must be at least 1024: 1023");
+  }
+
+  @Test
+  void boundsDefaultTo100000ItemsAnd128MiB() {
+    OfflineQueueBuilder b = OfflineQueue.builder();
+    assertThat(b.maxItems).isEqualTo(100_000).isEqualTo(OfflineQueueBuilder.DEFAULT_MAX_ITEMS);
+    assertThat(b.maxBytes).isEqualTo(128L << 20).isEqualTo(OfflineQueueBuilder.DEFAULT_MAX_BYTES);
+    QueueConfig c = new QueueConfig(b.maxItems(7).maxBytes(4096));
+    b.maxItems(8); // build() copied the settings
+    assertThat(c.maxItems).isEqualTo(7);
+    assertThat(c.maxBytes).isEqualTo(4096);
   }
 
   @Test

@@ -71,7 +71,7 @@ public final class QueueThroughputMain {
   static double offers(Path dir, int producers, double seconds) throws Exception {
     byte[] payload = new byte[256];
     AtomicLong count = new AtomicLong();
-    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.ALWAYS).open(dir)) {
+    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.ALWAYS).maxItems(Integer.MAX_VALUE).maxBytes(Long.MAX_VALUE).open(dir)) {
       CountDownLatch start = new CountDownLatch(1);
       List<Thread> threads = new ArrayList<>();
       long[] window = new long[2];
@@ -104,7 +104,7 @@ public final class QueueThroughputMain {
 
   static void recovery(Path dir, int records) throws IOException {
     byte[] payload = new byte[256];
-    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.OS).open(dir)) {
+    try (OfflineQueue q = OfflineQueue.builder().durability(Durability.OS).maxItems(Integer.MAX_VALUE).open(dir)) {
       for (int i = 0; i < records; i++) {
         q.offer(Offer.of("k" + i, payload).priority(i % 3).scope(i % 4 == 0 ? "s" + (i % 50) : null));
       }
@@ -115,7 +115,7 @@ public final class QueueThroughputMain {
     }
     for (int run = 1; run <= 3; run++) {
       long start = TICKER.read();
-      try (FileOfflineQueue q = (FileOfflineQueue) OfflineQueue.builder().open(dir)) {
+      try (FileOfflineQueue q = (FileOfflineQueue) OfflineQueue.builder().maxItems(Integer.MAX_VALUE).open(dir)) {
         long openNanos = TICKER.read() - start;
         System.out.printf("recovery of %,d records (%,d bytes), run %d: open %.0f ms (scan and replay %.0f ms),"
                 + " %d waiting%n", q.recoveryReport().recordsRead(), bytes, run, openNanos / 1e6,

@@ -1,8 +1,10 @@
 package dev.closedloop.sync.micrometer;
 
 import dev.closedloop.sync.queue.DrainSummary;
+import dev.closedloop.sync.queue.Offer;
 import dev.closedloop.sync.queue.OfflineQueue;
 import dev.closedloop.sync.queue.OfflineQueueBuilder;
+import dev.closedloop.sync.queue.OfflineQueueFullException;
 import dev.closedloop.sync.queue.OfflineQueueListener;
 import dev.closedloop.sync.queue.QueueStats;
 import dev.closedloop.sync.queue.QueuedItem;
@@ -20,7 +22,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Meters for one {@link OfflineQueue}. A queue takes its listeners when it is built, so this
  * class plays two parts: it is the {@link OfflineQueueListener} that counts dead letters, drain
- * outcomes and recovery problems (add it with {@link OfflineQueueBuilder#listener}), and {@link
+ * outcomes, refused offers and recovery problems (add it with {@link OfflineQueueBuilder#listener}), and {@link
  * #bind(OfflineQueue, int...)} registers the gauges read from the built queue's {@link
  * OfflineQueue#stats()}:
  *
@@ -43,6 +45,9 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code sync.queue.drained} (counter, tag {@code outcome}: {@code succeeded}, {@code
  *       retried}, {@code dead_lettered}): items that {@code drain} calls took, by what became of
  *       them.
+ *   <li>{@code sync.queue.offers.refused} (counter): offers a full queue refused ({@link
+ *       dev.closedloop.sync.queue.OfflineQueueFullException}: its bound on items or bytes); nothing
+ *       of them was written.
  *   <li>{@code sync.queue.recovery.problems} (counter): damaged or leftover regions a file queue
  *       skipped, truncated or removed when it opened (each is also logged once at WARN).
  * </ul>
@@ -61,6 +66,7 @@ public final class OfflineQueueMetrics implements OfflineQueueListener {
   private final Counter drainRetried;
   private final Counter drainDeadLettered;
   private final Counter recoveryProblems;
+  private final Counter offersRefused;
 
   /**
    * Registers the counters of the queue called {@code name}; {@link #bind} registers the gauges.
@@ -89,6 +95,10 @@ public final class OfflineQueueMetrics implements OfflineQueueListener {
     this.drainSucceeded = drained("succeeded");
     this.drainRetried = drained("retried");
     this.drainDeadLettered = drained("dead_lettered");
+    this.offersRefused = Counter.builder("sync.queue.offers.refused")
+        .description("Offers refused because the queue was full (its bound on items or bytes)")
+        .tags(this.tags)
+        .register(registry);
     this.recoveryProblems = Counter.builder("sync.queue.recovery.problems")
         .description("Damaged or leftover regions skipped, truncated or removed when the queue opened")
         .tags(this.tags)
@@ -148,6 +158,11 @@ public final class OfflineQueueMetrics implements OfflineQueueListener {
         .description(description)
         .tags(tags)
         .register(registry);
+  }
+
+  @Override
+  public void onOfferRefused(Offer offer, OfflineQueueFullException reason) {
+    offersRefused.increment();
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.closedloop.sync.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.closedloop.sync.queue.DrainSummary;
 import dev.closedloop.sync.queue.Offer;
 import dev.closedloop.sync.queue.OfflineQueue;
+import dev.closedloop.sync.queue.OfflineQueueFullException;
 import dev.closedloop.sync.queue.PermanentFailureException;
 import dev.closedloop.sync.queue.QueuedItem;
 import dev.closedloop.sync.retry.Jitter;
@@ -117,6 +119,24 @@ class OfflineQueueMetricsTest {
       q.deadLetter(q.offer(offer("by-hand", HIGH)).id(), "operator");
       assertThat(registry.get("sync.queue.dead.lettered").tag("name", "outbox").counter().count()).isEqualTo(3);
       assertThat(drained("dead_lettered")).isEqualTo(2); // not a drain
+    }
+  }
+
+  @Test
+  void offersRefusedByAFullQueueAreCounted() throws IOException {
+    try (OfflineQueue q = metrics.bind(OfflineQueue.builder().clock(time).ticker(time).listener(metrics)
+        .maxItems(2).buildInMemory())) {
+      q.offer(offer("a", NORMAL));
+      q.offer(offer("b", NORMAL));
+      for (int i = 0; i < 3; i++) {
+        String key = "refused-" + i;
+        assertThatThrownBy(() -> q.offer(offer(key, NORMAL))).isInstanceOf(OfflineQueueFullException.class);
+      }
+      assertThat(registry.get("sync.queue.offers.refused").tag("name", "outbox").counter().count()).isEqualTo(3);
+      assertThat(gauge("sync.queue.waiting")).isEqualTo(2);
+      q.ack(q.poll().orElseThrow().id());
+      q.offer(offer("c", NORMAL));
+      assertThat(registry.get("sync.queue.offers.refused").tag("name", "outbox").counter().count()).isEqualTo(3);
     }
   }
 
