@@ -273,6 +273,27 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     return sweepNow(clock.millis());
   }
 
+  /**
+   * Forgets every entry, claims in progress included, as if the store were new; the cumulative
+   * counters of {@link #stats()} stay. For tests that share one store between cases. An owner
+   * whose claim was forgotten learns it as after a takeover: its {@code complete}, {@code
+   * release} and {@code renew} return false.
+   *
+   * @return how many entries were removed
+   */
+  public int clear() {
+    int removed = 0;
+    for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Entry> me = it.next();
+      if (entries.remove(me.getKey(), me.getValue())) {
+        forget(me.getValue());
+        removed++;
+      }
+    }
+    completedOrder.removeIf(c -> entries.get(c.key) != c.entry); // keeps what completed meanwhile
+    return removed;
+  }
+
   @Override
   public String toString() {
     return "InMemoryIdempotencyStore[" + entryCount.get() + "/" + maxEntries + " entries, "
