@@ -244,6 +244,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   /** Returns a snapshot of the counters. */
+  @Override
   public IdempotencyStoreStats stats() {
     return counters.snapshot(entryCount.get(), byteCount.get());
   }

@@ -479,6 +479,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    * and bytes live in the table and read -1. Nothing is added to the store's path but a counter
    * increment.
    */
+  @Override
   public IdempotencyStoreStats stats() {
     return counters.snapshot(-1, -1);
   }

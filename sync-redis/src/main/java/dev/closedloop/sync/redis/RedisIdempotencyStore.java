@@ -268,6 +268,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
    * with Redis unreachable. Takeovers are counted as claims; entries and bytes live in Redis and
    * read -1. Nothing is added to the store's path but a counter increment.
    */
+  @Override
   public IdempotencyStoreStats stats() {
     return counters.snapshot(-1, -1);
   }
