@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
   private static final Logger log = LoggerFactory.getLogger(Idempotency.class);
+  /** What a result that could not be encoded is kept as: the work ran, its result is not replayable. */
+  private static final StoredResponse NOT_KEPT = StoredResponse.notReplayable(200);
 
   private final IdempotencyStore store;
   private final Duration lease;
@@ -87,7 +89,12 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
         finished(key, Finished.Outcome.FIRST, -1, start);
         throw t;
       }
-      claim.complete(encode(key, codec, result));
+      StoredResponse stored = NOT_KEPT; // the work ran: whatever happens now, the key completes
+      try {
+        stored = encode(key, codec, result);
+      } finally {
+        claim.complete(stored);
+      }
       finished(key, Finished.Outcome.FIRST, 200, start);
       return result;
     }
@@ -117,7 +124,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
     } catch (RuntimeException e) {
       log.error("Idempotency codec {} could not encode the result for key {}; the key completes without a"
           + " replayable result, so the work does not run again", codec, key.redacted(), e);
-      return StoredResponse.notReplayable(200);
+      return NOT_KEPT;
     }
   }
 

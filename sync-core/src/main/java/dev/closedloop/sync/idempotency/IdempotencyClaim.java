@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  * is not run again by a repeat. It ends exactly once, by {@link #complete} (the work's result is
  * the key's outcome) or {@link #release} (the work failed; a repeat runs it again); either wakes
  * the callers of the same {@link Idempotency} waiting for the key, and reports to its listeners.
+ * A claim that is never ended is renewed for as long as the process lives: end it in a {@code
+ * finally}.
  *
  * <p>This class is threadsafe: the end is decided by one compare-and-set.
  */

@@ -238,7 +238,9 @@ public final class IdempotencyFilterBuilder {
   /**
    * Sets how long a request whose key is in progress waits for the result before it is
    * answered 409. Default 0 (answer at once). Waits on a local notification when the owner runs
-   * in this filter, else polls the store every {@link #pollInterval}.
+   * in this filter, else polls the store every {@link #pollInterval}; the waits go through the
+   * {@link #scheduler} (on a {@link dev.closedloop.sync.time.VirtualScheduler} they move only when
+   * the test advances time).
    *
    * @throws NullPointerException if {@code wait} is null
    * @throws IllegalArgumentException if negative or above 60 s
