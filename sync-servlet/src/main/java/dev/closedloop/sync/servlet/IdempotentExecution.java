@@ -105,9 +105,14 @@ final class IdempotentExecution {
     int status = response.getStatus();
     try {
       if (engine.isStorable(status)) {
-        claim.complete(response.overflowed()
-            ? StoredResponse.notReplayable(status)
-            : StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody()));
+        StoredResponse stored = StoredResponse.notReplayable(status); // the effect happened: complete anyway
+        try {
+          if (!response.overflowed()) {
+            stored = StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
+          }
+        } finally {
+          claim.complete(stored);
+        }
       } else {
         claim.release(status, null);
       }
