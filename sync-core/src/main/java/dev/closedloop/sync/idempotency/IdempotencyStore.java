@@ -120,6 +120,23 @@ public interface IdempotencyStore {
   }
 
   /**
+   * Returns this store's counters: what it was asked and answered (see {@link
+   * IdempotencyStoreStats}; implementations count with {@link IdempotencyStoreCounters}). Every
+   * store of this library counts; the Redis and PostgreSQL stores count what this instance saw, and
+   * report entries and bytes as -1. Meters read it at each scrape ({@code IdempotencyStoreMetrics}
+   * in {@code sync-micrometer}).
+   *
+   * <p>The default throws {@link UnsupportedOperationException}: a store written before this method
+   * existed keeps no counters, and says so.
+   *
+   * @throws UnsupportedOperationException if the store keeps no counters (the default)
+   */
+  default IdempotencyStoreStats stats() {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no statistics:"
+        + " it does not implement IdempotencyStore.stats");
+  }
+
+  /**
    * Returns the largest response (by {@link StoredResponse#size()}) this store keeps replayable;
    * larger ones are completed as not replayable. Front ends stop capturing beyond it.
    */

@@ -1,8 +1,10 @@
 package dev.closedloop.sync.idempotency;
 
 /**
- * A snapshot of an {@link InMemoryIdempotencyStore}'s counters. The counts are cumulative since
- * the store was created; {@link #entries()} and {@link #bytes()} are current. Counters are read
+ * A snapshot of an idempotency store's counters: the in-memory store's, and those of the Redis and
+ * PostgreSQL stores, which count what this instance (this node) asked and was answered. The counts
+ * are cumulative since the store was created; {@link #entries()} and {@link #bytes()} are current
+ * (-1 for a store that keeps its entries in a server and cannot tell cheaply). Counters are read
  * one by one, so a snapshot taken under load may be off by the operations in flight.
  *
  * <p>This class is immutable and threadsafe.
@@ -16,17 +18,19 @@ public final class IdempotencyStoreStats {
   private final long completions;
   private final long notReplayable;
   private final long releases;
+  private final long renewals;
   private final long staleOwnerRejections;
   private final long evictions;
   private final long expirations;
   private final long rejectedFull;
+  private final long unavailable;
   private final int entries;
   private final long bytes;
 
   IdempotencyStoreStats(
       long claims, long takeovers, long replays, long conflicts, long mismatches, long completions,
-      long notReplayable, long releases, long staleOwnerRejections, long evictions, long expirations,
-      long rejectedFull, int entries, long bytes) {
+      long notReplayable, long releases, long renewals, long staleOwnerRejections, long evictions, long expirations,
+      long rejectedFull, long unavailable, int entries, long bytes) {
     this.claims = claims;
     this.takeovers = takeovers;
     this.replays = replays;
@@ -35,10 +39,12 @@ public final class IdempotencyStoreStats {
     this.completions = completions;
     this.notReplayable = notReplayable;
     this.releases = releases;
+    this.renewals = renewals;
     this.staleOwnerRejections = staleOwnerRejections;
     this.evictions = evictions;
     this.expirations = expirations;
     this.rejectedFull = rejectedFull;
+    this.unavailable = unavailable;
     this.entries = entries;
     this.bytes = bytes;
   }
@@ -83,7 +89,15 @@ public final class IdempotencyStoreStats {
     return releases;
   }
 
-  /** Returns how many completions and releases were refused because the caller was not the owner. */
+  /** Returns how many lease renewals succeeded. */
+  public long renewals() {
+    return renewals;
+  }
+
+  /**
+   * Returns how many completions, releases and renewals were refused because the caller was not
+   * the owner.
+   */
   public long staleOwnerRejections() {
     return staleOwnerRejections;
   }
@@ -103,12 +117,20 @@ public final class IdempotencyStoreStats {
     return rejectedFull;
   }
 
-  /** Returns the entries held now. */
+  /**
+   * Returns how many operations failed because the storage could not be reached ({@link
+   * IdempotencyStoreUnavailableException}); always 0 in memory.
+   */
+  public long unavailable() {
+    return unavailable;
+  }
+
+  /** Returns the entries held now, or -1 if the store cannot tell. */
   public int entries() {
     return entries;
   }
 
-  /** Returns the bytes held now, by the store's estimate. */
+  /** Returns the bytes held now, by the store's estimate, or -1 if the store cannot tell. */
   public long bytes() {
     return bytes;
   }
@@ -117,9 +139,9 @@ public final class IdempotencyStoreStats {
   public String toString() {
     return "IdempotencyStoreStats[claims=" + claims + ", takeovers=" + takeovers + ", replays=" + replays
         + ", conflicts=" + conflicts + ", mismatches=" + mismatches + ", completions=" + completions
-        + ", notReplayable=" + notReplayable + ", releases=" + releases
+        + ", notReplayable=" + notReplayable + ", releases=" + releases + ", renewals=" + renewals
         + ", staleOwnerRejections=" + staleOwnerRejections + ", evictions=" + evictions
-        + ", expirations=" + expirations + ", rejectedFull=" + rejectedFull
+        + ", expirations=" + expirations + ", rejectedFull=" + rejectedFull + ", unavailable=" + unavailable
         + ", entries=" + entries + ", bytes=" + bytes + "]";
   }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -76,18 +75,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   private final AtomicLong nextSweepAt;
   private final AtomicBoolean sweeping = new AtomicBoolean();
 
-  private final LongAdder claims = new LongAdder();
-  private final LongAdder takeovers = new LongAdder();
-  private final LongAdder replays = new LongAdder();
-  private final LongAdder conflicts = new LongAdder();
-  private final LongAdder mismatches = new LongAdder();
-  private final LongAdder completions = new LongAdder();
-  private final LongAdder notReplayable = new LongAdder();
-  private final LongAdder releases = new LongAdder();
-  private final LongAdder staleOwnerRejections = new LongAdder();
-  private final LongAdder evictions = new LongAdder();
-  private final LongAdder expirations = new LongAdder();
-  private final LongAdder rejectedFull = new LongAdder();
+  private final IdempotencyStoreCounters counters = new IdempotencyStoreCounters();
 
   InMemoryIdempotencyStore(InMemoryIdempotencyStoreBuilder b) {
     this.clock = b.clock;
@@ -121,7 +109,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     Entry current = entries.get(k);
     if (current != null && current.isLive(now)) {
-      return count(current.answer(fingerprint, now));
+      return counters.claimed(current.answer(fingerprint, now));
     }
     String token = Long.toString(tokenSequence.incrementAndGet(), 36);
     Entry fresh = Entry.inProgress(k, fingerprint, token, now, leaseMillis, policy, abandonedRetentionMillis);
@@ -135,9 +123,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       if (e != null) {
         forget(e);
         if (e.response == null) {
-          takeovers.increment();
+          counters.takeover();
         } else {
-          expirations.increment();
+          counters.expired();
         }
       }
       outcome[0] = new ClaimResult.Claimed(token);
@@ -146,7 +134,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!(outcome[0] instanceof ClaimResult.Claimed)) {
       unreserve(1, fresh.bytes);
     }
-    return count(outcome[0]);
+    return counters.claimed(outcome[0]);
   }
 
   @Override
@@ -161,7 +149,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     Entry owned = entries.get(k);
     if (owned == null || owned.response != null || !owned.token.equals(token)) {
-      staleOwnerRejections.increment();
+      counters.staleOwner();
       return false;
     }
     StoredResponse kept = response;
@@ -191,17 +179,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       if (growth > 0) {
         byteCount.addAndGet(-growth);
       }
-      staleOwnerRejections.increment();
+      counters.staleOwner();
       return false;
     }
     if (growth < 0) {
       byteCount.addAndGet(growth);
     }
     completedOrder.add(new Completion(k, replacement));
-    completions.increment();
-    if (!kept.isReplayable()) {
-      notReplayable.increment();
-    }
+    counters.completed(kept);
     return true;
   }
 
@@ -219,9 +204,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       return null;
     });
     if (released[0]) {
-      releases.increment();
+      counters.released();
     } else {
-      staleOwnerRejections.increment();
+      counters.staleOwner();
     }
     return released[0];
   }
@@ -240,8 +225,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       renewed[0] = true;
       return e.renewed(now, leaseMillis, policy);
     });
-    if (!renewed[0]) {
-      staleOwnerRejections.increment();
+    if (renewed[0]) {
+      counters.renewed();
+    } else {
+      counters.staleOwner();
     }
     return renewed[0];
   }
@@ -257,11 +244,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   /** Returns a snapshot of the counters. */
+  @Override
   public IdempotencyStoreStats stats() {
-    return new IdempotencyStoreStats(
-        claims.sum(), takeovers.sum(), replays.sum(), conflicts.sum(), mismatches.sum(),
-        completions.sum(), notReplayable.sum(), releases.sum(), staleOwnerRejections.sum(),
-        evictions.sum(), expirations.sum(), rejectedFull.sum(), entryCount.get(), byteCount.get());
+    return counters.snapshot(entryCount.get(), byteCount.get());
   }
 
   /**
@@ -271,6 +256,27 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
    */
   public int sweep() {
     return sweepNow(clock.millis());
+  }
+
+  /**
+   * Forgets every entry, claims in progress included, as if the store were new; the cumulative
+   * counters of {@link #stats()} stay. For tests that share one store between cases. An owner
+   * whose claim was forgotten learns it as after a takeover: its {@code complete}, {@code
+   * release} and {@code renew} return false.
+   *
+   * @return how many entries were removed
+   */
+  public int clear() {
+    int removed = 0;
+    for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Entry> me = it.next();
+      if (entries.remove(me.getKey(), me.getValue())) {
+        forget(me.getValue());
+        removed++;
+      }
+    }
+    completedOrder.removeIf(c -> entries.get(c.key) != c.entry); // keeps what completed meanwhile
+    return removed;
   }
 
   @Override
@@ -307,7 +313,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   private IdempotencyStoreFullException full(String what) {
-    rejectedFull.increment();
+    counters.rejectedFull();
     return new IdempotencyStoreFullException(
         "idempotency store is full: claims in progress hold " + what + " ("
             + entryCount.get() + " entries, " + byteCount.get() + " bytes); raise maxEntries/maxBytes"
@@ -325,7 +331,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       }
       if (entries.remove(c.key, c.entry)) {
         forget(c.entry);
-        evictions.increment();
+        counters.evicted();
       }
     }
     return true;
@@ -355,7 +361,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Entry e = me.getValue();
         if (!e.isLive(now) && entries.remove(me.getKey(), e)) {
           forget(e);
-          expirations.increment();
+          counters.expired();
           removed++;
         }
       }
@@ -364,19 +370,6 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     } finally {
       sweeping.set(false);
     }
-  }
-
-  private ClaimResult count(ClaimResult r) {
-    if (r instanceof ClaimResult.Claimed) {
-      claims.increment();
-    } else if (r instanceof ClaimResult.Completed) {
-      replays.increment();
-    } else if (r instanceof ClaimResult.InProgress) {
-      conflicts.increment();
-    } else {
-      mismatches.increment();
-    }
-    return r;
   }
 
   static long ceilMillis(Duration d) {

@@ -3,6 +3,11 @@
  * concurrently it arrives.
  *
  * <ul>
+ *   <li>{@link dev.closedloop.sync.idempotency.Idempotency}: runs a piece of work at most once
+ *       per (scope, key) and hands every repeat the stored result, decoded by a {@link
+ *       dev.closedloop.sync.idempotency.ResultCodec}; for message consumers, jobs and services
+ *       without a servlet container. The servlet filter runs on it: one implementation of the
+ *       protocol (claim, run, complete or release, wait, replay).
  *   <li>{@link dev.closedloop.sync.idempotency.IdempotencyStore}: the SPI. A {@code claim} makes
  *       the caller the owner of a key for a lease and hands it an owner token; only the current
  *       owner can {@code complete} (store the response) or {@code release} (give the key back).

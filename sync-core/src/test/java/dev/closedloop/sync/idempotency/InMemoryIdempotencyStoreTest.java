@@ -211,4 +211,21 @@ class InMemoryIdempotencyStoreTest {
     assertThat(store.stats().entries()).isZero();
     assertThat(store.stats().bytes()).isZero();
   }
+
+  @Test
+  void clearForgetsEveryEntryAndItsOwnersLearnItButTheCountersStay() {
+    InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(time).build();
+    String done = token(store.claim(key("done"), "f", LEASE));
+    assertThat(store.complete(key("done"), done, ok(10), DAY)).isTrue();
+    String running = token(store.claim(key("running"), "f", LEASE));
+
+    assertThat(store.clear()).isEqualTo(2);
+
+    assertThat(store.stats().entries()).isZero();
+    assertThat(store.stats().bytes()).isZero();
+    assertThat(store.stats().claims()).isEqualTo(2);
+    assertThat(store.complete(key("running"), running, ok(1), DAY)).isFalse();
+    assertThat(store.claim(key("done"), "f", LEASE)).isInstanceOf(ClaimResult.Claimed.class);
+    assertThat(store.claim(key("running"), "other", LEASE)).isInstanceOf(ClaimResult.Claimed.class);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.examples;
 
+import dev.closedloop.sync.idempotency.IdempotencyListener;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.micrometer.IdempotencyFilterMetrics;
 import dev.closedloop.sync.micrometer.IdempotencyStoreMetrics;
@@ -10,7 +11,6 @@ import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.servlet.IdempotencyFilter;
 import dev.closedloop.sync.servlet.IdempotencyFilterBuilder;
-import dev.closedloop.sync.servlet.IdempotencyFilterListener;
 import dev.closedloop.sync.servlet.RealtimeSseServlet;
 import dev.closedloop.sync.time.RandomSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -330,17 +330,17 @@ public final class DemoServer implements AutoCloseable {
     private RandomSource random = RandomSource.system();
     private int bookings = 12;
     private int leads = 100;
-    private final List<IdempotencyFilterListener> filterListeners = new ArrayList<>();
+    private final List<IdempotencyListener> filterListeners = new ArrayList<>();
 
     private Builder() {}
 
     /**
      * Adds a listener to the idempotency filter; for example {@code new
-     * JdbcAuditListener(auditLog)}.
+     * JdbcAuditListener(auditLog)}, or an {@code IdempotencyFilterListener}.
      *
      * @throws NullPointerException if {@code listener} is null
      */
-    public Builder filterListener(IdempotencyFilterListener listener) {
+    public Builder filterListener(IdempotencyListener listener) {
       filterListeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
       return this;
     }

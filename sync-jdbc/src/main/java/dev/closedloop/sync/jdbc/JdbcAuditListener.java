@@ -1,19 +1,22 @@
 package dev.closedloop.sync.jdbc;
 
-import dev.closedloop.sync.servlet.IdempotencyFilterListener;
+import dev.closedloop.sync.idempotency.IdempotencyListener;
 import java.util.Objects;
 
 /**
- * Writes what {@code IdempotencyFilter} does to a {@link JdbcAuditLog}: one row per keyed
- * request that reached the store (first execution, replay, conflict, mismatch, not replayable),
- * from {@link IdempotencyFilterListener#onFinished}. The row is only queued on the request's
- * thread; see {@link JdbcAuditLog} for what happens when the database is slow or down.
+ * Writes what the idempotency layer does to a {@link JdbcAuditLog}: one row per call that reached
+ * the store (first execution, replay, conflict, mismatch, not replayable), from {@link
+ * IdempotencyListener#onFinished}. The row is only queued on the caller's thread; see {@link
+ * JdbcAuditLog} for what happens when the database is slow or down.
  *
- * <p>Needs {@code sync-servlet} on the classpath (an optional dependency of this module).
+ * <p>One listener serves both front ends: give it to {@code IdempotencyFilter.builder().listener(..)}
+ * (rows carry the request's HTTP method, path and status) and to {@code
+ * Idempotency.builder().listener(..)} of a message consumer or job (rows carry method {@code
+ * EXECUTE} and the {@code Idempotency}'s name as the route). It needs only {@code sync-core}.
  *
  * <p>This class is threadsafe.
  */
-public final class JdbcAuditListener implements IdempotencyFilterListener {
+public final class JdbcAuditListener implements IdempotencyListener {
   private final JdbcAuditLog log;
 
   /**

@@ -4,6 +4,8 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
+import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
 import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.time.Cancellable;
@@ -102,6 +104,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
   private final int reaperBatchSize;
   private final @Nullable Scheduler reaperScheduler;
   private final Duration reaperInterval;
+  private final IdempotencyStoreCounters counters = new IdempotencyStoreCounters();
   private final OwnerTokens tokens = OwnerTokens.create();
   private final AtomicReference<@Nullable Cancellable> nextReap = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -149,7 +152,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         : Math.max(leaseMillis, abandonedRetentionMillis);
     byte[] hash = hash(key);
     String token = tokens.next();
-    return withConnection("claim", key, c -> {
+    return counters.claimed(withConnection("claim", key, c -> {
       for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
         try (PreparedStatement insert = c.prepareStatement(sql.insertClaim)) {
           insert.setBytes(1, hash);
@@ -186,13 +189,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
           takeOver.setBytes(7, hash);
           takeOver.setString(8, deadToken);
           if (takeOver.executeUpdate() == 1) {
+            counters.takeover();
             return new ClaimResult.Claimed(token);
           }
         }
         // another claimer took the dead row first: read it again
       }
       throw new SQLException("claim lost " + MAX_CLAIM_ROUNDS + " races in a row");
-    });
+    }));
   }
 
   private ClaimResult answer(IdempotencyKey key, String fingerprint, ResultSet row) throws SQLException {
@@ -234,7 +238,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         ? StoredResponse.notReplayable(response.status())
         : response;
     byte[] hash = hash(key);
-    return withConnection("complete", key, c -> {
+    boolean done = withConnection("complete", key, c -> {
       try (PreparedStatement update = c.prepareStatement(sql.complete)) {
         update.setInt(1, kept.status());
         update.setBytes(2, kept.encode());
@@ -244,6 +248,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         return update.executeUpdate() == 1;
       }
     });
+    if (done) {
+      counters.completed(kept);
+    } else {
+      counters.staleOwner();
+    }
+    return done;
   }
 
   /**
@@ -258,13 +268,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     IdempotencyStore.checkToken(token);
     checkOpen();
     byte[] hash = hash(key);
-    return withConnection("release", key, c -> {
+    boolean done = withConnection("release", key, c -> {
       try (PreparedStatement delete = c.prepareStatement(sql.release)) {
         delete.setBytes(1, hash);
         delete.setString(2, token);
         return delete.executeUpdate() == 1;
       }
     });
+    if (done) {
+      counters.released();
+    } else {
+      counters.staleOwner();
+    }
+    return done;
   }
 
   /**
@@ -283,7 +299,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
     checkOpen();
     byte[] hash = hash(key);
-    return withConnection("renew", key, c -> {
+    boolean done = withConnection("renew", key, c -> {
       try (PreparedStatement update = c.prepareStatement(sql.renew)) {
         update.setLong(1, leaseMillis);
         update.setBoolean(2, policy == ExpiredLeasePolicy.RE_EXECUTE);
@@ -294,6 +310,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         return update.executeUpdate() == 1;
       }
     });
+    if (done) {
+      counters.renewed();
+    } else {
+      counters.staleOwner();
+    }
+    return done;
   }
 
   /**
@@ -444,9 +466,22 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
       }
       return result;
     } catch (SQLException e) {
+      counters.unavailable();
       throw new JdbcStoreException("jdbc idempotency store could not " + operation
           + (key == null ? "" : " " + key) + " in " + sql.table + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Returns what this store (this instance, on this node) asked the database and was answered:
+   * claims by answer (takeovers of expired leases among them), completions, releases, renewals,
+   * refusals to a stale owner, and operations that failed with the database unreachable. Entries
+   * and bytes live in the table and read -1. Nothing is added to the store's path but a counter
+   * increment.
+   */
+  @Override
+  public IdempotencyStoreStats stats() {
+    return counters.snapshot(-1, -1);
   }
 
   private static void restoreQuietly(Connection c, Exception primary) {

@@ -11,8 +11,8 @@
  *       turns a table's row changes into events. It needs the PostgreSQL driver at runtime.
  *   <li>{@link dev.closedloop.sync.jdbc.JdbcAuditLog} and {@link
  *       dev.closedloop.sync.jdbc.JdbcAuditListener}: an append-only audit table of what the
- *       idempotency layer did, written in batches off the request thread; the listener needs
- *       {@code sync-servlet} (an optional dependency).
+ *       idempotency layer did, written in batches off the request thread; the listener hears
+ *       the servlet filter and the plain-Java {@code Idempotency} alike.
  * </ul>
  *
  * <p>The application gives a {@link javax.sql.DataSource} (a pool such as HikariCP) and keeps

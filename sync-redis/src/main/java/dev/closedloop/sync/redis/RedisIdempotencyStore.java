@@ -4,6 +4,8 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
+import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
 import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import io.lettuce.core.RedisException;
@@ -168,6 +170,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   private final long abandonedRetentionMillis;
   private final long maxResponseBytes;
   private final OwnerTokens tokens = OwnerTokens.create();
+  private final IdempotencyStoreCounters counters = new IdempotencyStoreCounters();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   RedisIdempotencyStore(StoreCommands redis, boolean nativeClaims, String keyPrefix,
@@ -200,7 +203,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     Objects.requireNonNull(key, "key cannot be null");
     IdempotencyStore.checkFingerprint(fingerprint);
     long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
-    return claim(key, fingerprint, leaseMillis, tokens.next());
+    return counters.claimed(claim(key, fingerprint, leaseMillis, tokens.next()));
   }
 
   /** Claims with a given token: what a resent claim looks like to Redis. */
@@ -259,6 +262,24 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     }
   }
 
+  /**
+   * Returns what this store (this instance, on this node) asked Redis and was answered: claims by
+   * answer, completions, releases, renewals, refusals to a stale owner, and operations that failed
+   * with Redis unreachable. Takeovers are counted as claims; entries and bytes live in Redis and
+   * read -1. Nothing is added to the store's path but a counter increment.
+   */
+  @Override
+  public IdempotencyStoreStats stats() {
+    return counters.snapshot(-1, -1);
+  }
+
+  private boolean settled(boolean owner) {
+    if (!owner) {
+      counters.staleOwner();
+    }
+    return owner;
+  }
+
   /** Returns whether claims of fresh keys are one {@code SET NX PX GET} (Redis 7 or later). */
   public boolean nativeClaims() {
     return nativeClaims;
@@ -283,7 +304,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     try {
       long done = redis.evalInteger(COMPLETE, redisKey(key),
           utf8(token), kept.encode(), number(retentionMillis));
-      return done == 1;
+      if (done == 1) {
+        counters.completed(kept);
+      }
+      return settled(done == 1);
     } catch (RedisException e) {
       throw failure("complete", key, e);
     }
@@ -302,7 +326,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     checkOpen();
     try {
       long done = redis.evalInteger(RELEASE, redisKey(key), utf8(token));
-      return done == 1;
+      if (done == 1) {
+        counters.released();
+      }
+      return settled(done == 1);
     } catch (RedisException e) {
       throw failure("release", key, e);
     }
@@ -326,7 +353,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     long ttl = policy == ExpiredLeasePolicy.RE_EXECUTE ? leaseMillis : Math.max(leaseMillis, abandonedRetentionMillis);
     try {
       long done = redis.evalInteger(RENEW, redisKey(key), utf8(token), number(leaseMillis), number(ttl));
-      return done == 1;
+      if (done == 1) {
+        counters.renewed();
+      }
+      return settled(done == 1);
     } catch (RedisException e) {
       throw failure("renew", key, e);
     }
@@ -382,6 +412,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   }
 
   private RedisStoreException failure(String operation, IdempotencyKey key, RedisException cause) {
+    counters.unavailable();
     return new RedisStoreException("redis idempotency store could not " + operation + " "
         + keyPrefix + key.storageKey() + ": " + cause.getMessage(), cause);
   }

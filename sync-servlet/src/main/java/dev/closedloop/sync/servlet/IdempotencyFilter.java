@@ -73,6 +73,12 @@ import org.jspecify.annotations.Nullable;
  * application/problem+json} body (RFC 9457) whose {@code type} is one of the {@code PROBLEM_*}
  * URIs below.
  *
+ * <p>The filter is the HTTP adapter over {@link dev.closedloop.sync.idempotency.Idempotency}, the
+ * plain-Java API in {@code sync-core}: it reads keys, bodies and fingerprints, captures and
+ * replays responses and answers problems; claiming, waiting, lease renewal, completion retries,
+ * releases, counters and listener events are the {@code Idempotency}'s, the same for a message
+ * consumer as for this filter.
+ *
  * <p>While the handler runs, the claim's lease is renewed every third of the lease (one shared
  * {@link IdempotencyFilterBuilder#scheduler timer}), so a handler slower than its lease is not run
  * again by a retry. When storing the response fails with the store unreachable, the response is

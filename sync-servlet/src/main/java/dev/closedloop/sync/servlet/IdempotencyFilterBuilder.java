@@ -1,6 +1,7 @@
 package dev.closedloop.sync.servlet;
 
 import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.IdempotencyListener;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.InMemoryIdempotencyStore;
 import dev.closedloop.sync.idempotency.ScopeResolver;
@@ -60,7 +61,7 @@ public final class IdempotencyFilterBuilder {
   Duration pollInterval = DEFAULT_POLL_INTERVAL;
   boolean storeServerErrors;
   final Set<String> replayHeaders = new LinkedHashSet<>();
-  final List<IdempotencyFilterListener> listeners = new ArrayList<>();
+  final List<IdempotencyListener> listeners = new ArrayList<>();
   Ticker ticker = Ticker.system();
   Scheduler scheduler = Scheduler.system();
 
@@ -237,7 +238,9 @@ public final class IdempotencyFilterBuilder {
   /**
    * Sets how long a request whose key is in progress waits for the result before it is
    * answered 409. Default 0 (answer at once). Waits on a local notification when the owner runs
-   * in this filter, else polls the store every {@link #pollInterval}.
+   * in this filter, else polls the store every {@link #pollInterval}; the waits go through the
+   * {@link #scheduler} (on a {@link dev.closedloop.sync.time.VirtualScheduler} they move only when
+   * the test advances time).
    *
    * @throws NullPointerException if {@code wait} is null
    * @throws IllegalArgumentException if negative or above 60 s
@@ -299,11 +302,15 @@ public final class IdempotencyFilterBuilder {
   }
 
   /**
-   * Adds a listener; listeners are called in the order added.
+   * Adds a listener; listeners are called in the order added. Either an {@link
+   * IdempotencyFilterListener} (the filter's events in HTTP terms, {@code onRejected} included) or
+   * any {@link IdempotencyListener} of the plain-Java {@link dev.closedloop.sync.idempotency.Idempotency},
+   * for example an audit log that also hears message consumers: it hears the same protocol events,
+   * and {@link IdempotencyListener#onFinished} with each request's HTTP method, path and status.
    *
    * @throws NullPointerException if {@code listener} is null
    */
-  public IdempotencyFilterBuilder listener(IdempotencyFilterListener listener) {
+  public IdempotencyFilterBuilder listener(IdempotencyListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener cannot be null"));
     return this;
   }

@@ -1,14 +1,17 @@
 package dev.closedloop.sync.servlet;
 
-import dev.closedloop.sync.idempotency.ClaimResult;
+import dev.closedloop.sync.idempotency.Idempotency;
+import dev.closedloop.sync.idempotency.IdempotencyAttempt;
+import dev.closedloop.sync.idempotency.IdempotencyBuilder;
+import dev.closedloop.sync.idempotency.IdempotencyClaim;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.IdempotencyListener;
+import dev.closedloop.sync.idempotency.IdempotencyStats;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
-import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
-import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -31,23 +34,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@link IdempotencyFilter} does, with its configuration frozen. Not part of the API.
+ * What {@link IdempotencyFilter} does, with its configuration frozen: the HTTP half (keys from
+ * headers, bodies, fingerprints, capture, replay, problem answers) over the protocol half, an
+ * {@link Idempotency} from {@code sync-core} (claim, wait, lease renewal, completion retry,
+ * release, counters and listener events). Not part of the API.
  *
- * <p>This class is threadsafe: its configuration is immutable, its counters are adders and the
- * local in-flight map is concurrent.
+ * <p>This class is threadsafe: its configuration is immutable and its one counter is an adder.
  */
 final class IdempotencyFilterEngine {
   private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
@@ -56,6 +54,8 @@ final class IdempotencyFilterEngine {
   private static final @Nullable MessageDigest SHA256_PROTOTYPE = prototype();
 
   final IdempotencyStore store;
+  /** The protocol: every claim, wait, renewal, completion and release goes through it. */
+  final Idempotency idempotency;
   private final ScopeResolver<? super HttpServletRequest> scopeResolver;
   final Set<String> methods;
   private final KeyRoutes routes;
@@ -64,33 +64,19 @@ final class IdempotencyFilterEngine {
   final int captureLimit;
   final Duration lease;
   final Duration retention;
-  private final long waitNanos;
-  private final long pollNanos;
   final boolean storeServerErrors;
   private volatile boolean outOfService;
   /** The headers to replay, lower case; matched ignoring case, without allocating. */
   private final String[] replayHeaders;
-  private final List<IdempotencyFilterListener> listeners;
+  /**
+   * Every listener in the order added ({@link IdempotencyFilterListener}s and plain {@link
+   * IdempotencyListener}s). The {@link Idempotency} calls them for the protocol's events; the
+   * filter for {@code onRejected} and {@code onFinished}.
+   */
+  private final List<IdempotencyListener> listeners;
   private final Ticker ticker;
-  private final Scheduler scheduler;
-  private final RetryPolicy<ClaimKeeper.Completion> completionRetry;
-  private final ClaimKeeper.Events keeperEvents = new KeeperEvents();
-  private final AtomicBoolean renewalUnsupportedLogged = new AtomicBoolean();
 
-  /** Owners running in this filter, by storage key: waiters wake when they finish. */
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
-
-  final LongAdder first = new LongAdder();
-  final LongAdder replayed = new LongAdder();
-  final LongAdder conflicts = new LongAdder();
-  final LongAdder mismatches = new LongAdder();
-  final LongAdder notReplayable = new LongAdder();
-  final LongAdder stored = new LongAdder();
-  final LongAdder storedBytes = new LongAdder();
-  final LongAdder released = new LongAdder();
-  final LongAdder ownershipLost = new LongAdder();
   final LongAdder rejected = new LongAdder();
-  final LongAdder storeFailures = new LongAdder();
 
   IdempotencyFilterEngine(IdempotencyFilterBuilder b) {
     this.store = b.storeOrDefault();
@@ -102,22 +88,29 @@ final class IdempotencyFilterEngine {
     this.captureLimit = (int) Math.min(Integer.MAX_VALUE - 8, b.effectiveCaptureLimit(store));
     this.lease = b.lease;
     this.retention = b.retention;
-    this.waitNanos = b.inProgressWait.toNanos();
-    this.pollNanos = b.pollInterval.toNanos();
     this.storeServerErrors = b.storeServerErrors;
     Set<String> headers = new HashSet<>(IdempotencyFilterBuilder.DEFAULT_REPLAY_HEADERS);
     headers.addAll(b.replayHeaders);
     this.replayHeaders = headers.toArray(new String[0]);
     this.listeners = List.copyOf(b.listeners);
     this.ticker = b.ticker;
-    this.scheduler = b.scheduler;
-    this.completionRetry = ClaimKeeper.completionRetry(lease, retention, ticker, scheduler);
+    IdempotencyBuilder protocol = Idempotency.builder()
+        .store(store)
+        .lease(lease)
+        .retention(retention)
+        .inProgressWait(b.inProgressWait)
+        .pollInterval(b.pollInterval)
+        .ticker(b.ticker)
+        .scheduler(b.scheduler)
+        .name("http");
+    listeners.forEach(protocol::listener);
+    this.idempotency = protocol.build();
   }
 
   IdempotencyFilterStats stats() {
-    return new IdempotencyFilterStats(first.sum(), replayed.sum(), conflicts.sum(), mismatches.sum(),
-        notReplayable.sum(), stored.sum(), storedBytes.sum(), released.sum(), ownershipLost.sum(),
-        rejected.sum(), storeFailures.sum());
+    IdempotencyStats s = idempotency.stats();
+    return new IdempotencyFilterStats(s.first(), s.replayed(), s.conflicts(), s.mismatches(), s.notReplayable(),
+        s.stored(), s.storedBytes(), s.released(), s.ownershipLost(), rejected.sum(), s.storeFailures());
   }
 
   void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -193,61 +186,29 @@ final class IdempotencyFilterEngine {
     IdempotencyKey key = IdempotencyKey.of(scopeResolver.scope(request), clientKey);
     String fingerprint = fingerprint(request, bodyDigest.digest());
 
-    ClaimResult outcome;
-    long claimStart = 0;
+    long claimStart = listeners.isEmpty() ? 0 : ticker.read(); // no one times it: read no clock
+    IdempotencyAttempt outcome;
     try {
-      if (listeners.isEmpty()) {
-        outcome = store.claim(key, fingerprint, lease); // no one times it: read no clock
-      } else {
-        claimStart = ticker.read();
-        outcome = store.claim(key, fingerprint, lease);
-        long claimNanos = ticker.read() - claimStart;
-        for (IdempotencyFilterListener l : listeners) {
-          try {
-            l.onClaim(key, outcome, claimNanos);
-          } catch (RuntimeException e) {
-            logListener(l, e);
-          }
-        }
-      }
-      if (outcome instanceof ClaimResult.InProgress && waitNanos > 0) {
-        outcome = awaitOutcome(key, fingerprint, outcome);
-      }
+      outcome = idempotency.begin(key, fingerprint); // claims, waits, counts and reports
     } catch (RuntimeException e) {
-      storeUnavailable(response, key, e);
+      storeUnavailable(response, e);
       return;
     }
 
-    if (outcome instanceof ClaimResult.Claimed) {
-      run(request, response, chain, key, fingerprint, ((ClaimResult.Claimed) outcome).token(), body,
-          containerParameters, claimStart);
-    } else if (outcome instanceof ClaimResult.Completed) {
-      StoredResponse stored = ((ClaimResult.Completed) outcome).response();
-      replay(response, key, stored);
+    if (outcome instanceof IdempotencyAttempt.Claimed) {
+      run(request, response, chain, key, ((IdempotencyAttempt.Claimed) outcome).claim(), body, containerParameters,
+          claimStart);
+    } else if (outcome instanceof IdempotencyAttempt.Completed) {
+      StoredResponse stored = ((IdempotencyAttempt.Completed) outcome).response();
+      replay(response, stored);
       report(key, stored.isReplayable() ? Finished.Outcome.REPLAYED : Finished.Outcome.NOT_REPLAYABLE,
           request, stored.isReplayable() ? stored.status() : IdempotencyProblem.NOT_REPLAYABLE.status, claimStart);
-    } else if (outcome instanceof ClaimResult.InProgress) {
-      Duration retryAfter = ((ClaimResult.InProgress) outcome).retryAfter();
-      conflicts.increment();
-      for (IdempotencyFilterListener l : listeners) {
-        try {
-          l.onConflict(key, retryAfter);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
+    } else if (outcome instanceof IdempotencyAttempt.InProgress) {
+      Duration retryAfter = ((IdempotencyAttempt.InProgress) outcome).retryAfter();
       IdempotencyProblem.KEY_IN_USE.write(response, "a request with this key is still being processed;"
           + " retry after " + IdempotencyProblem.retryAfterSeconds(retryAfter) + " s", retryAfter);
       report(key, Finished.Outcome.CONFLICT, request, IdempotencyProblem.KEY_IN_USE.status, claimStart);
     } else {
-      mismatches.increment();
-      for (IdempotencyFilterListener l : listeners) {
-        try {
-          l.onMismatch(key);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
       IdempotencyProblem.KEY_REUSED.write(response, "this idempotency key was used for a different request"
           + " (method, path, query, content type or body differ); use a new key for a new request", null);
       report(key, Finished.Outcome.MISMATCH, request, IdempotencyProblem.KEY_REUSED.status, claimStart);
@@ -257,26 +218,10 @@ final class IdempotencyFilterEngine {
   // ---- the first request --------------------------------------------------------------------
 
   private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-      IdempotencyKey key, String fingerprint, String token, byte[] body, boolean containerParameters,
-      long claimStart) throws IOException, ServletException {
-    first.increment();
-    for (IdempotencyFilterListener l : listeners) {
-      try {
-        l.onFirst(key);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
-    }
-    // waiters (in-progress wait > 0) wake on this; with no wait configured nobody would look
-    CompletableFuture<Void> done = null;
-    if (waitNanos > 0) {
-      done = new CompletableFuture<>();
-      inFlight.put(key.storageKey(), done);
-    }
+      IdempotencyKey key, IdempotencyClaim claim, byte[] body, boolean containerParameters, long claimStart)
+      throws IOException, ServletException {
     CapturingResponse captured = new CapturingResponse(response, captureLimit);
-    ClaimKeeper keeper = new ClaimKeeper(store, key, fingerprint, token, lease, scheduler, completionRetry, keeperEvents);
-    keeper.start();
-    IdempotentExecution execution = new IdempotentExecution(this, key, keeper, captured, done,
+    IdempotentExecution execution = new IdempotentExecution(this, key, claim, captured,
         request.getMethod().toUpperCase(Locale.ROOT), pathWithinApplication(request), claimStart);
     BufferedRequest buffered = new BufferedRequest(request, body, containerParameters, execution);
     buffered.setAttribute(IdempotencyFilter.KEY_ATTRIBUTE, key);
@@ -356,37 +301,13 @@ final class IdempotencyFilterEngine {
     return false;
   }
 
-  void finished(IdempotencyKey key, @Nullable CompletableFuture<Void> done) {
-    if (done == null) {
-      return;
-    }
-    inFlight.remove(key.storageKey(), done);
-    done.complete(null);
-  }
+  // ---- replays --------------------------------------------------------------------
 
-  // ---- replays and waits --------------------------------------------------------------------
-
-  private void replay(HttpServletResponse response, IdempotencyKey key, StoredResponse stored) throws IOException {
+  private void replay(HttpServletResponse response, StoredResponse stored) throws IOException {
     if (!stored.isReplayable()) {
-      notReplayable.increment();
-      for (IdempotencyFilterListener l : listeners) {
-        try {
-          l.onNotReplayable(key);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
       IdempotencyProblem.NOT_REPLAYABLE.write(response, "the request with this key completed with status "
           + stored.status() + ", but its response was too large to keep; it will not run again", null);
       return;
-    }
-    replayed.increment();
-    for (IdempotencyFilterListener l : listeners) {
-      try {
-        l.onReplayed(key, stored.status(), stored.bodyLength());
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
     }
     response.setStatus(stored.status());
     for (Map.Entry<String, List<String>> h : stored.headers().entrySet()) {
@@ -412,68 +333,28 @@ final class IdempotencyFilterEngine {
     response.flushBuffer();
   }
 
-  private ClaimResult awaitOutcome(IdempotencyKey key, String fingerprint, ClaimResult inProgress) {
-    long deadline = ticker.read() + waitNanos;
-    ClaimResult outcome = inProgress;
-    while (outcome instanceof ClaimResult.InProgress) {
-      long left = deadline - ticker.read();
-      if (left <= 0) {
-        break;
-      }
-      long slice = Math.min(left, pollNanos);
-      CompletableFuture<Void> local = inFlight.get(key.storageKey());
-      if (local != null) {
-        try {
-          local.get(slice, TimeUnit.NANOSECONDS); // the owner runs here: wake as soon as it ends
-        } catch (TimeoutException | ExecutionException e) {
-          // time to ask the store again
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      } else {
-        LockSupport.parkNanos(slice); // the owner runs elsewhere: poll the store
-        if (Thread.currentThread().isInterrupted()) {
-          break;
-        }
-      }
-      outcome = store.claim(key, fingerprint, lease);
-    }
-    return outcome;
-  }
-
   // ---- refusals -----------------------------------------------------------------------------
 
   private void reject(HttpServletResponse response, IdempotencyProblem problem, String detail) throws IOException {
     rejected.increment();
-    for (IdempotencyFilterListener l : listeners) {
-      try {
-        l.onRejected(problem.status, problem.type);
-      } catch (RuntimeException e) {
-        logListener(l, e);
+    for (IdempotencyListener l : listeners) {
+      if (l instanceof IdempotencyFilterListener) {
+        try {
+          ((IdempotencyFilterListener) l).onRejected(problem.status, problem.type);
+        } catch (RuntimeException e) {
+          logListener(l, e);
+        }
       }
     }
     problem.write(response, detail, null);
   }
 
-  private void storeUnavailable(HttpServletResponse response, IdempotencyKey key, RuntimeException e) throws IOException {
-    storeFailed(key, e);
+  /** The claim failed (counted, logged and reported by the {@link Idempotency}): 503, nothing ran. */
+  private static void storeUnavailable(HttpServletResponse response, RuntimeException e) throws IOException {
     String detail = e instanceof IdempotencyStoreFullException
         ? "too many requests are in progress to accept another idempotent request; retry shortly"
         : "the idempotency store could not be reached; nothing was done; retry shortly";
     IdempotencyProblem.STORE_UNAVAILABLE.write(response, detail, Duration.ofSeconds(1));
-  }
-
-  void storeFailed(@Nullable IdempotencyKey key, RuntimeException e) {
-    storeFailures.increment();
-    log.warn("Idempotency store {} failed for key {}", store, key == null ? "(none)" : key.redacted(), e);
-    for (IdempotencyFilterListener l : listeners) {
-      try {
-        l.onStoreFailure(key, e);
-      } catch (RuntimeException le) {
-        logListener(l, le);
-      }
-    }
   }
 
   /** How much of a refused body is read and dropped so that the client can read the 413. */
@@ -676,28 +557,6 @@ final class IdempotencyFilterEngine {
     return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
   }
 
-  /** What the claim keepers report: store failures count and log as the filter's own. */
-  private final class KeeperEvents implements ClaimKeeper.Events {
-    @Override
-    public void storeFailed(IdempotencyKey key, RuntimeException failure, boolean renewal) {
-      IdempotencyFilterEngine.this.storeFailed(key, failure);
-    }
-
-    @Override
-    public void renewalLost(IdempotencyKey key) {
-      log.warn("Idempotency claim for key {} could not be renewed: it was taken over or is gone"
-          + " (the store lost it, or it could not be renewed in time); a retry may run the request again", key.redacted());
-    }
-
-    @Override
-    public void renewalUnsupported(IdempotencyKey key, UnsupportedOperationException e) {
-      if (renewalUnsupportedLogged.compareAndSet(false, true)) {
-        log.warn("Idempotency store {} cannot renew leases ({}); a request that runs longer than the lease ({})"
-            + " may run again on a retry", store, e.getMessage(), lease);
-      }
-    }
-  }
-
   /** Tells the listeners a keyed request is done ({@code onFinished}); reads no clock without them. */
   void report(IdempotencyKey key, Finished.Outcome outcome, HttpServletRequest request, int status, long startNanos) {
     if (!listeners.isEmpty()) {
@@ -710,21 +569,30 @@ final class IdempotencyFilterEngine {
     if (listeners.isEmpty()) {
       return;
     }
-    Finished finished = new Finished(key, outcome, method, path, status, ticker.read() - startNanos);
-    for (IdempotencyFilterListener l : listeners) {
+    long duration = ticker.read() - startNanos;
+    Finished finished = null;
+    IdempotencyListener.Finished plain = null;
+    for (IdempotencyListener l : listeners) {
       try {
-        l.onFinished(finished);
+        if (l instanceof IdempotencyFilterListener) { // in its own terms, without a conversion
+          if (finished == null) {
+            finished = new Finished(key, outcome, method, path, status, duration);
+          }
+          ((IdempotencyFilterListener) l).onFinished(finished);
+        } else {
+          if (plain == null) {
+            plain = new IdempotencyListener.Finished(key, IdempotencyListener.Finished.Outcome.valueOf(outcome.name()),
+                method, path, status, duration);
+          }
+          l.onFinished(plain);
+        }
       } catch (RuntimeException e) {
         logListener(l, e);
       }
     }
   }
 
-  List<IdempotencyFilterListener> listeners() {
-    return listeners;
-  }
-
-  void logListener(IdempotencyFilterListener l, RuntimeException e) {
+  private static void logListener(IdempotencyListener l, RuntimeException e) {
     log.warn("Idempotency filter listener {} failed; ignoring it for this event", l, e);
   }
 }

@@ -2,14 +2,24 @@ package dev.closedloop.sync.servlet;
 
 import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
+import dev.closedloop.sync.idempotency.IdempotencyListener;
+import dev.closedloop.sync.idempotency.StoredResponse;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Hears what {@link IdempotencyFilter} does with each keyed request, for metrics and logs. Every
- * method has a no-op default, so events can be added without breaking implementations.
+ * Hears what {@link IdempotencyFilter} does with each keyed request, for metrics and logs, in HTTP
+ * terms (statuses, body sizes, method and path). Every method has a no-op default, so events can
+ * be added without breaking implementations.
+ *
+ * <p>It is an {@link IdempotencyListener}: the filter runs on the plain-Java {@link
+ * dev.closedloop.sync.idempotency.Idempotency}, whose events reach these methods through the
+ * bridges below ({@link #onReplayed(IdempotencyKey, StoredResponse)}, {@link
+ * #onStored(IdempotencyKey, StoredResponse)}, {@link #onFinished(IdempotencyListener.Finished)}).
+ * So a filter listener also hears an {@code Idempotency} it is given to (a message consumer's,
+ * say), with status 200 for its results.
  *
  * <p>Contract: called on the request's thread (or the thread that completes an asynchronous
  * request), they must be fast, must not throw and must not call back into the filter. A
@@ -17,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Implementations must be threadsafe: requests call them concurrently.
  */
-public interface IdempotencyFilterListener {
+public interface IdempotencyFilterListener extends IdempotencyListener {
   /** A listener that does nothing. */
   IdempotencyFilterListener NONE = new IdempotencyFilterListener() {};
 
@@ -31,21 +41,32 @@ public interface IdempotencyFilterListener {
    * @param result what the store answered
    * @param durationNanos how long {@code IdempotencyStore.claim} took, in nanoseconds
    */
+  @Override
   default void onClaim(IdempotencyKey key, ClaimResult result, long durationNanos) {}
 
   /** The key was claimed: the request runs for the first time under it. */
+  @Override
   default void onFirst(IdempotencyKey key) {}
 
   /** A completed response was replayed. */
   default void onReplayed(IdempotencyKey key, int status, int bodyBytes) {}
 
+  /** Bridges the protocol's event to {@link #onReplayed(IdempotencyKey, int, int)}. */
+  @Override
+  default void onReplayed(IdempotencyKey key, StoredResponse response) {
+    onReplayed(key, response.status(), response.bodyLength());
+  }
+
   /** The key was in progress elsewhere: answered 409 with {@code Retry-After}. */
+  @Override
   default void onConflict(IdempotencyKey key, Duration retryAfter) {}
 
   /** The key was live with a different request: answered 422. */
+  @Override
   default void onMismatch(IdempotencyKey key) {}
 
   /** The request completed before, but its response was too large to keep: answered 409. */
+  @Override
   default void onNotReplayable(IdempotencyKey key) {}
 
   /**
@@ -56,18 +77,27 @@ public interface IdempotencyFilterListener {
    */
   default void onStored(IdempotencyKey key, int status, long bytes, boolean replayable) {}
 
+  /** Bridges the protocol's event to {@link #onStored(IdempotencyKey, int, long, boolean)}. */
+  @Override
+  default void onStored(IdempotencyKey key, StoredResponse response) {
+    boolean replayable = response.isReplayable();
+    onStored(key, response.status(), replayable ? response.size() : 0, replayable);
+  }
+
   /**
    * The claim was released, so a retry runs the request again.
    *
    * @param status the status the application answered, or -1 if it threw
    * @param failure what it threw, or null
    */
+  @Override
   default void onReleased(IdempotencyKey key, int status, @Nullable Throwable failure) {}
 
   /**
    * The filter could not complete or release because the claim was no longer this request's:
    * its lease expired and another request took the key over. The response still went out.
    */
+  @Override
   default void onOwnershipLost(IdempotencyKey key) {}
 
   /**
@@ -82,6 +112,7 @@ public interface IdempotencyFilterListener {
    * The store failed. Before the claim the request was answered 503 and nothing ran; after it
    * (completing or releasing) the response still went out and the claim will end with its lease.
    */
+  @Override
   default void onStoreFailure(@Nullable IdempotencyKey key, RuntimeException failure) {}
 
   /**
@@ -92,6 +123,16 @@ public interface IdempotencyFilterListener {
    * reported here.
    */
   default void onFinished(Finished finished) {}
+
+  /**
+   * Bridges a report of the plain-Java {@link dev.closedloop.sync.idempotency.Idempotency} to
+   * {@link #onFinished(Finished)}. (The filter calls {@link #onFinished(Finished)} directly.)
+   */
+  @Override
+  default void onFinished(IdempotencyListener.Finished finished) {
+    onFinished(new Finished(finished.key(), Finished.Outcome.valueOf(finished.outcome().name()), finished.method(),
+        finished.path(), finished.status(), finished.durationNanos()));
+  }
 
   /**
    * What {@link #onFinished} reports about one keyed request.

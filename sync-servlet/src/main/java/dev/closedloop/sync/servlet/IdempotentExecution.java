@@ -1,5 +1,6 @@
 package dev.closedloop.sync.servlet;
 
+import dev.closedloop.sync.idempotency.IdempotencyClaim;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
@@ -11,7 +12,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * the chain returns; asynchronous ones when the application calls {@code AsyncContext.complete()}
  * on the context this class wraps, or when an async dispatch returns, or, if the container ends
  * them (timeout, error) without either, on the listener's {@code onComplete}/{@code onError}, as
- * a failure. Not part of the API.
+ * a failure. Storing, releasing, their retries and the events they report are the {@link
+ * IdempotencyClaim}'s. Not part of the API.
  *
  * <p>This class is threadsafe: the end is decided by one compare-and-set.
  */
@@ -33,23 +34,20 @@ final class IdempotentExecution {
 
   private final IdempotencyFilterEngine engine;
   private final IdempotencyKey key;
-  private final ClaimKeeper keeper;
+  private final IdempotencyClaim claim;
   private final CapturingResponse response;
-  private final @Nullable CompletableFuture<Void> done;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final String method;
   private final String path;
   private final long startNanos;
   private volatile boolean async;
 
-  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, ClaimKeeper keeper,
-      CapturingResponse response, @Nullable CompletableFuture<Void> done, String method, String path,
-      long startNanos) {
+  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, IdempotencyClaim claim,
+      CapturingResponse response, String method, String path, long startNanos) {
     this.engine = engine;
     this.key = key;
-    this.keeper = keeper;
+    this.claim = claim;
     this.response = response;
-    this.done = done;
     this.method = method;
     this.path = path;
     this.startNanos = startNanos;
@@ -107,15 +105,21 @@ final class IdempotentExecution {
     int status = response.getStatus();
     try {
       if (engine.isStorable(status)) {
-        store(status);
+        StoredResponse stored = StoredResponse.notReplayable(status); // the effect happened: complete anyway
+        try {
+          if (!response.overflowed()) {
+            stored = StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
+          }
+        } finally {
+          claim.complete(stored);
+        }
       } else {
-        release(status, null);
+        claim.release(status, null);
       }
     } finally {
       try {
         response.sendCaptured();
       } finally {
-        engine.finished(key, done);
         engine.report(key, Finished.Outcome.FIRST, method, path, status, startNanos);
       }
     }
@@ -127,82 +131,9 @@ final class IdempotentExecution {
       return;
     }
     try {
-      release(-1, failure);
+      claim.release(-1, failure); // the application threw, or the container ended the request
     } finally {
-      engine.finished(key, done);
       engine.report(key, Finished.Outcome.FIRST, method, path, -1, startNanos);
-    }
-  }
-
-  /**
-   * Stores the response, retrying while the store is unreachable (the response is held until
-   * then: the effect happened, so the key must not run again), with the lease renewed meanwhile.
-   */
-  private void store(int status) {
-    StoredResponse stored = response.overflowed()
-        ? StoredResponse.notReplayable(status)
-        : StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
-    ClaimKeeper.Completion outcome = keeper.complete(stored, engine.retention);
-    if (outcome == ClaimKeeper.Completion.GAVE_UP) {
-      log.error("Idempotency store {} could not store the response for key {} before giving up;"
-          + " the claim stays in progress until its lease ({}) ends, and a retry after that runs the"
-          + " request again", engine.store, key.redacted(), engine.lease);
-      return;
-    }
-    if (outcome == ClaimKeeper.Completion.LOST) {
-      lostOwnership();
-      return;
-    }
-    long bytes = stored.isReplayable() ? stored.size() : 0;
-    engine.stored.increment();
-    engine.storedBytes.add(bytes);
-    for (IdempotencyFilterListener l : engine.listeners()) {
-      try {
-        l.onStored(key, status, bytes, stored.isReplayable());
-      } catch (RuntimeException e) {
-        engine.logListener(l, e);
-      }
-    }
-  }
-
-  private void release(int status, @Nullable Throwable failure) {
-    boolean owned;
-    try {
-      owned = keeper.release();
-    } catch (RuntimeException e) {
-      engine.storeFailed(key, e);
-      return;
-    }
-    if (!owned) {
-      lostOwnership();
-      return;
-    }
-    engine.released.increment();
-    if (status < 0) {
-      // The application threw (or the container ended the request): its effects may be partial,
-      // and a retry with the same key runs it again. The container reports the failure itself.
-      log.warn("Idempotency claim for key {} released: the request failed ({}); a retry with this key runs it again",
-          key.redacted(), failure == null ? "completed outside the filter, response unseen" : failure.toString());
-    }
-    for (IdempotencyFilterListener l : engine.listeners()) {
-      try {
-        l.onReleased(key, status, failure);
-      } catch (RuntimeException e) {
-        engine.logListener(l, e);
-      }
-    }
-  }
-
-  private void lostOwnership() {
-    engine.ownershipLost.increment();
-    log.warn("Idempotency claim for key {} was taken over before the request finished (lease {} too short?);"
-        + " its response was sent but not stored", key.redacted(), engine.lease);
-    for (IdempotencyFilterListener l : engine.listeners()) {
-      try {
-        l.onOwnershipLost(key);
-      } catch (RuntimeException e) {
-        engine.logListener(l, e);
-      }
     }
   }
 

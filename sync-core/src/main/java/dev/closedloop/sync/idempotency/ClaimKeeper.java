@@ -1,10 +1,6 @@
-package dev.closedloop.sync.servlet;
+package dev.closedloop.sync.idempotency;
 
-import dev.closedloop.sync.idempotency.ClaimResult;
-import dev.closedloop.sync.idempotency.IdempotencyKey;
-import dev.closedloop.sync.idempotency.IdempotencyStore;
-import dev.closedloop.sync.idempotency.IdempotencyStoreUnavailableException;
-import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.IdempotencyClaim.Completion;
 import dev.closedloop.sync.retry.RetryOutcome;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Cancellable;
@@ -17,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps one claim alive from the claim to its end: renews its lease every third of the lease on
- * a shared {@link Scheduler} (so a request slower than its lease is not run again by a retry),
+ * a shared {@link Scheduler} (so work slower than its lease is not run again by a retry),
  * and completes it, retrying a completion that failed with the store unreachable until it is
  * stored, the owner is known to have lost the key, or the retention would have ended anyway.
  * Every store call is fenced by the owner token, so retrying one is safe. Not part of the API.
@@ -31,16 +27,6 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is threadsafe: the renewal task and the completing thread share only atomics.
  */
 final class ClaimKeeper {
-  /** How a completion ended. */
-  enum Completion {
-    /** Stored by this keeper. */
-    STORED,
-    /** Not the owner (any more) and the key does not hold this response: another owner has it. */
-    LOST,
-    /** The store stayed unreachable (or failed otherwise) until the keeper gave up. */
-    GAVE_UP
-  }
-
   /** What the keeper reports; each call is made in the keeper's own try/catch by the caller. */
   interface Events {
     /** A store call failed; {@code renewal} tells whether it was a renewal. */
@@ -79,7 +65,7 @@ final class ClaimKeeper {
   }
 
   /**
-   * The completion retry policy for a filter: store-unreachable failures are retried with
+   * The completion retry policy: store-unreachable failures are retried with
    * exponential backoff from 50 ms up to a quarter of the lease (at most 5 s), full jitter, for
    * as long as the retention, without an attempt limit.
    */
