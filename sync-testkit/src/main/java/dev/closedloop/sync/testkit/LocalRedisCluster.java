@@ -56,6 +56,7 @@ public final class LocalRedisCluster implements AutoCloseable {
 
   private final Path dir;
   private final Map<Integer, Process> nodes = new LinkedHashMap<>();
+  private final Map<Integer, List<String>> commands = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
 
@@ -133,13 +134,51 @@ public final class LocalRedisCluster implements AutoCloseable {
     Path nodeDir = dir.resolve(Integer.toString(port));
     try {
       Files.createDirectories(nodeDir);
-      Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--cluster-enabled", "yes", "--cluster-port", Integer.toString(busPort),
-          "--cluster-config-file", nodeDir.resolve("nodes.conf").toString(),
-          "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MILLIS),
-          "--cluster-replica-validity-factor", "0",
-          "--dir", nodeDir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no",
-          "--logfile", nodeDir.resolve("redis.log").toString())
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> command = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        "--cluster-enabled", "yes", "--cluster-port", Integer.toString(busPort),
+        "--cluster-config-file", nodeDir.resolve("nodes.conf").toString(),
+        "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MILLIS),
+        "--cluster-replica-validity-factor", "0",
+        "--dir", nodeDir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no",
+        "--logfile", nodeDir.resolve("redis.log").toString());
+    synchronized (nodes) {
+      commands.put(port, command);
+    }
+    return launch(port);
+  }
+
+  /**
+   * Starts the node on {@code port} again after {@link #kill} or {@link #killMaster}, from its
+   * {@code nodes.conf} and with no data: it rejoins the cluster, as a replica of the master that
+   * took its slots over, and this returns once the cluster is healthy again.
+   *
+   * @throws IllegalArgumentException if no node of this cluster was started there
+   * @throws IllegalStateException if it is still running, or the cluster is not healthy within 30 s
+   */
+  public void restart(int port) {
+    synchronized (nodes) {
+      if (!commands.containsKey(port)) {
+        throw new IllegalArgumentException("no node of this cluster on port " + port);
+      }
+      if (nodes.get(port).isAlive()) {
+        throw new IllegalStateException("the node on port " + port + " is running");
+      }
+    }
+    launch(port);
+    awaitHealthy(30_000);
+  }
+
+  private int launch(int port) {
+    Path nodeDir = dir.resolve(Integer.toString(port));
+    try {
+      List<String> command;
+      synchronized (nodes) {
+        command = commands.get(port);
+      }
+      Process p = new ProcessBuilder(command)
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       synchronized (nodes) {
         nodes.put(port, p);

@@ -41,8 +41,15 @@ class LocalRedisClusterTest {
       assertThat(cluster.masterPortOf("some-key")).isEqualTo(promoted);
       assertThat(cluster.cli(promoted, "GET", "some-key").trim()).as("acknowledged by WAIT, kept").isEqualTo("v");
       assertThat(cluster.livePorts()).hasSize(5).doesNotContain(master);
+      assertThatThrownBy(() -> cluster.restart(promoted)).isInstanceOf(IllegalStateException.class)
+          .hasMessage("the node on port " + promoted + " is running");
       assertThatThrownBy(() -> cluster.killMaster(promoted)).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("no running replica");
+
+      cluster.restart(master);
+      assertThat(cluster.replicaPortsOf(promoted)).as("back as the new master's replica").containsExactly(master);
+      cluster.cli(promoted, "SET", "other", "w");
+      assertThat(cluster.cli(promoted, "WAIT", "1", "1000").trim()).isEqualTo("1");
     }
     assertThat(Files.exists(dir)).as("the nodes' directory is deleted").isFalse();
     for (int port : ports) {
