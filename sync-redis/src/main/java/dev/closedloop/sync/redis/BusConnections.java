@@ -1,5 +1,6 @@
 package dev.closedloop.sync.redis;
 
+import dev.closedloop.sync.time.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulConnection;
@@ -36,10 +37,12 @@ final class BusConnections implements AutoCloseable {
   final StatefulRedisPubSubConnection<String, String> pubSub;
   private final List<AutoCloseable> opened;
   private final Runnable shutdownClient;
+  private final Runnable onFailure;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private BusConnections(Commands commands, Commands reader, StatefulRedisPubSubConnection<String, String> pubSub,
-      List<AutoCloseable> opened, Runnable shutdownClient) {
+      List<AutoCloseable> opened, Runnable shutdownClient, Runnable onFailure) {
+    this.onFailure = onFailure;
     this.commands = commands;
     this.reader = reader;
     this.pubSub = pubSub;
@@ -60,7 +63,7 @@ final class BusConnections implements AutoCloseable {
       p.sync().clientSetname(name + "-listener");
       p.addListener(listener);
       return new BusConnections(new Commands(c.sync(), c.sync(), c.sync()), new Commands(r.sync(), r.sync(), r.sync()),
-          p, opened, shutdownClient);
+          p, opened, shutdownClient, () -> { });
     } catch (RedisException e) {
       closeAll(opened, e);
       throw e;
@@ -80,11 +83,19 @@ final class BusConnections implements AutoCloseable {
       p.sync().clientSetname(name + "-listener");
       p.addListener(listener);
       return new BusConnections(new Commands(c.sync(), c.sync(), c.sync()), new Commands(r.sync(), r.sync(), r.sync()),
-          p, opened, shutdownClient);
+          p, opened, shutdownClient, RedisClusters.refresher(client, Ticker.system()));
     } catch (RedisException e) {
       closeAll(opened, e);
       throw e;
     }
+  }
+
+  /**
+   * A command failed: on a cluster, ask the client to refresh its topology (at most once a
+   * second), so the bus follows a failover even to a master it never talked to.
+   */
+  void failed() {
+    onFailure.run();
   }
 
   private static <C extends StatefulConnection<String, String>> C named(List<AutoCloseable> opened, C c, Duration timeout) {

@@ -93,8 +93,9 @@ import org.jspecify.annotations.Nullable;
  * completions and renewals: each is acknowledged only after {@code WAIT} confirms that many
  * replicas have it, and fails with {@link RedisStoreException} (run nothing, answer 503) when
  * they do not confirm in time. A failover can then lose only writes that were never
- * acknowledged. A claim whose {@code WAIT} fell short stays on the master (and may still reach
- * the replica): until its lease ends, retries of that key are answered "in progress". Even
+ * acknowledged. A claim whose {@code WAIT} fell short is released again at once (best effort),
+ * so a retry once the replicas are back claims the key afresh; if that release fails too, the
+ * claim stays until its lease ends and retries are answered "in progress" meanwhile. Even
  * with {@code WAIT}, a promoted replica that had a write is still chosen by the cluster, not by
  * the store: Redis Cluster promotes the replica with the most data, and {@code WAIT 1} on a
  * master with one replica makes that replica the one with the claim. Replies that only read
@@ -256,6 +257,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       byte[] old;
       try {
         old = redis.setNxGet(redisKey, entry, ttl);
+      } catch (ReplicaWait.Behind e) {
+        throw unacknowledged(key, redisKey, tokenBytes, e);
       } catch (RedisException e) {
         throw failure("claim", key, e);
       }
@@ -273,6 +276,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     try {
       answer = redis.evalArray(CLAIM, redisKey,
           entry, number(ttl), tokenBytes, fingerprintBytes, reExecute ? ONE : ZERO);
+    } catch (ReplicaWait.Behind e) {
+      throw unacknowledged(key, redisKey, tokenBytes, e);
     } catch (RedisException e) {
       throw failure("claim", key, e);
     }
@@ -417,6 +422,25 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     if (closed.get()) {
       throw new IllegalStateException("store is closed");
     }
+  }
+
+  /**
+   * A claim that the replicas did not acknowledge in time: the store reports it unavailable, and
+   * first tries to take back what it may have written (owner-checked, so nobody else's claim is
+   * touched), so that a retry once the replicas are back is not answered "in progress" until the
+   * lease ends. The release is best effort: its own {@code WAIT} falls short too, and a failure
+   * changes nothing for the caller, who runs nothing either way.
+   */
+  private RedisStoreException unacknowledged(IdempotencyKey key, byte[] redisKey, byte[] token, ReplicaWait.Behind cause) {
+    RedisStoreException failure = failure("claim", key, cause);
+    try {
+      redis.evalInteger(RELEASE, redisKey, token);
+    } catch (RedisException e) {
+      if (!(e instanceof ReplicaWait.Behind)) {
+        failure.addSuppressed(e);
+      }
+    }
+    return failure;
   }
 
   private RedisStoreException failure(String operation, IdempotencyKey key, RedisException cause) {

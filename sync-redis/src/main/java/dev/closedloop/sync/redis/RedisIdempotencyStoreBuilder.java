@@ -311,7 +311,7 @@ public final class RedisIdempotencyStoreBuilder {
           } finally {
             RedisClusters.shutdown(cluster);
           }
-        }, wait, cluster::refreshPartitionsAsync));
+        }, wait, RedisClusters.refresher(cluster, ticker)));
       } catch (RedisException e) {
         RedisClusters.shutdown(cluster);
         throw new RedisStoreException("redis idempotency store could not connect to the cluster: " + e.getMessage(), e);

@@ -258,6 +258,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
           new String[] {streamKey(topic), latestKey(topic), metaKey(topic)},
           Integer.toString(maxEvents), Integer.toString(trimAt), StreamEntries.payload(draft), kind, key);
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not publish to " + streamKey(topic) + ": " + e.getMessage(), e);
     }
     return StreamEntries.position(id);
@@ -280,6 +281,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
       answer = REPLAY.run(redis.scripts(), ScriptOutputType.MULTI, new String[] {streamKey(topic), metaKey(topic)},
           StreamEntries.id(after));
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not replay " + streamKey(topic) + ": " + e.getMessage(), e);
     }
     long head = StreamEntries.position((String) answer.get(0));
@@ -330,6 +332,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
       List<StreamMessage<String, String>> last = redis.streams().xrevrange(streamKey(topic), Range.unbounded(), Limit.from(1));
       return last.isEmpty() ? 0 : StreamEntries.position(last.get(0).getId());
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not read the head of " + streamKey(topic) + ": " + e.getMessage(), e);
     }
   }
@@ -347,6 +350,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     try {
       value = redis.hashes().hget(latestKey(topic), key);
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not read " + latestKey(topic) + ": " + e.getMessage(), e);
     }
     if (value == null) {
@@ -384,6 +388,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     try {
       pubSub.subscribe(streamKey(topic));
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not subscribe to " + streamKey(topic) + ": " + e.getMessage(), e);
     }
   }
@@ -455,6 +460,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
       failures = 0;
       previousDelay = 0;
     } catch (RedisException e) {
+      connections.failed();
       failures++;
       long delay = reconnectPolicy.delayNanos(failures, previousDelay == 0
           ? reconnectPolicy.initialDelay().toNanos() : previousDelay, reconnectPolicy.random().nextDouble());

@@ -1,6 +1,7 @@
 package dev.closedloop.sync.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
@@ -11,6 +12,7 @@ import io.lettuce.core.api.sync.RedisServerCommands;
 import io.lettuce.core.api.sync.RedisStringCommands;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.util.List;
 import java.util.function.Function;
@@ -56,14 +58,16 @@ interface StoreCommands {
    * connection, which routes each by its key's slot and follows redirections. With one, {@code
    * WAIT} must reach the master that ran the write on the same connection, so each command is
    * sent on the connection to the master of its key's slot as the client last saw the topology,
-   * and a redirection ({@code MOVED}: the topology changed) fails the command, asks {@code
-   * onTopologyChange} for a refresh, and is never followed to another node, where {@code WAIT}
-   * would not cover the write.
+   * and a redirection ({@code MOVED}: the topology changed) fails the command and is never
+   * followed to another node, where {@code WAIT} would not cover the write. Either way a command
+   * that fails for want of a node (unreachable, timed out, redirected, cluster down) asks {@code
+   * onTopologyChange} to refresh the client's view of the cluster.
    */
   static StoreCommands cluster(StatefulRedisClusterConnection<byte[], byte[]> connection, Runnable onClose,
       @Nullable ReplicaWait wait, Runnable onTopologyChange) {
     if (wait == null) {
-      return lettuce(connection.sync(), onClose, null);
+      RedisAdvancedClusterCommands<byte[], byte[]> routed = connection.sync();
+      return lettuce(key -> routed, routed, onClose, null, onTopologyChange);
     }
     return lettuce(key -> {
       int slot = SlotHash.getSlot(key);
@@ -103,9 +107,12 @@ interface StoreCommands {
         T answer;
         try {
           answer = command.apply(redis);
+        } catch (RedisConnectionException | RedisCommandTimeoutException e) {
+          onTopologyChange.run();
+          throw e;
         } catch (RedisCommandExecutionException e) {
           String m = String.valueOf(e.getMessage());
-          if (m.startsWith("MOVED") || m.startsWith("ASK")) {
+          if (m.startsWith("MOVED") || m.startsWith("ASK") || m.startsWith("CLUSTERDOWN")) {
             onTopologyChange.run();
           }
           throw e;
