@@ -151,7 +151,8 @@ public final class RedisIdempotencyStoreBuilder {
    * {@link RedisStoreException}: the caller runs nothing (an HTTP front end answers 503), never
    * on a claim that a failover could lose. Off by default, which is what Redis users get:
    * replication is asynchronous, and a master that dies before its replica has a claim loses it
-   * (see {@link RedisIdempotencyStore}). The timeout must be shorter than the command timeout.
+   * (see {@link RedisIdempotencyStore}). A release waits too. The timeout must be shorter than
+   * the command timeout.
    *
    * <p>On a Lettuce connection {@code WAIT} holds up the commands queued behind it on that
    * connection until the replicas answer, usually well under a millisecond on a healthy link.
