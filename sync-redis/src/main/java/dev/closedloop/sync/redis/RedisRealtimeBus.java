@@ -110,10 +110,11 @@ import org.slf4j.LoggerFactory;
  * RedisRealtimeBusBuilder#clusterClient}, the bus routes each topic's commands to the master of
  * its slot and listens for live events on one node (Pub/Sub messages are broadcast to every node
  * of a cluster). When a master dies, publishing to its topics fails with {@link
- * RealtimeBusUnavailableException} until its replica has taken over (a few seconds); events
- * that the dead master had acknowledged but not yet replicated are lost with it, as Redis
- * replication is asynchronous, and a subscriber that had seen one of them sees later events
- * continue from the new master's positions. When the node the bus listens on dies, the Pub/Sub
+ * RealtimeBusUnavailableException} until its replica has taken over (a few seconds). Events
+ * that the dead master had acknowledged but not yet replicated are lost with it (Redis
+ * replication is asynchronous): subscribers that had not received them never will, and a client
+ * resuming from a position beyond the new master's head is told to reset instead of waiting for
+ * events that are gone. When the node the bus listens on dies, the Pub/Sub
  * connection reconnects to another node and subscribes again, and each topic catches up from
  * its stream, so nothing that survived the failover is missed.
  *
