@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -76,6 +78,11 @@ public final class CrossNodeLatency {
    * @param args see the class comment
    */
   public static void main(String[] args) throws Exception {
+    run(args, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+  }
+
+  /** Runs the measurement, prints the table to {@code out}, and returns each bus's histogram (ns). */
+  static Map<String, Histogram> run(String[] args, PrintStream out) throws Exception {
     int events = 10_000;
     int warmup = 1_000;
     String buses = "redis,redis-cluster,postgres";
@@ -91,19 +98,21 @@ public final class CrossNodeLatency {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     out.printf(Locale.ROOT, "cross-node latency, publish on A -> SSE frame complete at a client of B; %d events"
         + " (after %d unrecorded), closed loop, %d cores%n", events, warmup, Runtime.getRuntime().availableProcessors());
     out.println("| Bus | p50 | p90 | p99 | p99.9 | max | mean |");
     out.println("|---|---|---|---|---|---|---|");
+    Map<String, Histogram> results = new LinkedHashMap<>();
     for (String bus : buses.split(",")) {
       try (Pair pair = open(bus.trim(), redis, jdbc)) {
         Histogram h = measure(pair, events, warmup);
+        results.put(bus.trim(), h);
         out.printf(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms |%n", bus.trim(),
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
             ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1e6);
       }
     }
+    return results;
   }
 
   private static double ms(long nanos) {

@@ -17,8 +17,9 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code waitForReplicas(1, …)} costs: the Redis store on a Redis Cluster of its own (three
@@ -50,6 +51,14 @@ public final class RedisClusterWaitCost {
    * @param args see the class comment
    */
   public static void main(String[] args) throws Exception {
+    run(args, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+  }
+
+  /** One row of the table. */
+  record Row(int round, boolean waitForReplicas, boolean complete, double perSecond, Histogram latency) {}
+
+  /** Runs the measurement, prints the table to {@code out}, and returns its rows. */
+  static List<Row> run(String[] args, PrintStream out) throws Exception {
     int threads = 8;
     int warmup = 3;
     int seconds = 10;
@@ -63,7 +72,7 @@ public final class RedisClusterWaitCost {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    List<Row> rows = new ArrayList<>();
     try (LocalRedisCluster cluster = LocalRedisCluster.start(3, 1)) {
       String[] seeds = cluster.uris().toArray(new String[0]);
       out.printf(Locale.ROOT, "Redis store on a local Redis Cluster (3 masters + 1 replica each), %d threads,"
@@ -79,10 +88,11 @@ public final class RedisClusterWaitCost {
               b.waitForReplicas(1, Duration.ofSeconds(1));
             }
             try (RedisIdempotencyStore store = b.build()) {
-              run(store, op.equals("pair"), threads, warmup, 0, null); // warm-up, unrecorded
+              loop(store, op.equals("pair"), threads, warmup, 0, null); // warm-up, unrecorded
               Recorder recorder = new Recorder(3);
-              double perSecond = run(store, op.equals("pair"), threads, 0, seconds, recorder);
+              double perSecond = loop(store, op.equals("pair"), threads, 0, seconds, recorder);
               Histogram h = recorder.getIntervalHistogram();
+              rows.add(new Row(round, wait, op.equals("pair"), perSecond, h));
               out.printf(Locale.ROOT, "| %d | %s | %s | %,.0f | %.3f ms | %.3f ms | %.3f ms | %.3f ms |%n", round,
                   wait ? "WAIT 1" : "default", op.equals("pair") ? "claim + complete" : "claim", perSecond,
                   h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
@@ -92,11 +102,12 @@ public final class RedisClusterWaitCost {
         }
       }
     }
+    return rows;
   }
 
   /** Runs the loop for {@code warmupSeconds + seconds}; returns operations per second of the recorded part. */
-  private static double run(RedisIdempotencyStore store, boolean pair, int threads, int warmupSeconds, int seconds,
-      Recorder recorder) throws Exception {
+  private static double loop(RedisIdempotencyStore store, boolean pair, int threads, int warmupSeconds, int seconds,
+      @Nullable Recorder recorder) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch go = new CountDownLatch(1);
     long[] counts = new long[threads];
