@@ -6,6 +6,7 @@ import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.redis.RedisIdempotencyStore;
 import dev.closedloop.sync.redis.RedisIdempotencyStoreBuilder;
 import dev.closedloop.sync.testkit.LocalRedisCluster;
+import io.lettuce.core.RedisClient;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,8 +31,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * java -cp sync-bench/target/benchmarks.jar dev.closedloop.sync.bench.RedisClusterWaitCost \
- *     [--threads 8] [--warmup 3] [--seconds 10] [--rounds 2]
+ *     [--threads 8] [--warmup 3] [--seconds 10] [--rounds 2] [--compare redis://127.0.0.1:6379]
  * </pre>
+ *
+ * <p>With {@code --compare}, each round first claims with the same store on that one Redis (no
+ * replica, so no {@code WAIT}), over a Lettuce connection and over the store's own connections:
+ * what Redis Cluster itself costs on the same machine in the same minute.
  *
  * <p>Each thread claims distinct keys in a loop ({@code claim}), or claims each and completes it
  * with a 30-byte response ({@code pair}); one {@link RedisIdempotencyStore} built with {@code
@@ -63,12 +68,14 @@ public final class RedisClusterWaitCost {
     int warmup = 3;
     int seconds = 10;
     int rounds = 2;
+    String compare = "";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--compare" -> compare = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -80,6 +87,31 @@ public final class RedisClusterWaitCost {
       out.println("| Round | Mode | Operation | ops/s | p50 | p99 | p99.9 | max |");
       out.println("|---|---|---|---|---|---|---|---|");
       for (int round = 1; round <= rounds; round++) {
+        if (!compare.isEmpty()) {
+          // the same store on one Redis, in the same minute: what the cluster's own cost is
+          for (boolean own : new boolean[] {false, true}) {
+            RedisClient client = RedisClient.create(compare);
+            RedisIdempotencyStoreBuilder b = RedisIdempotencyStore.builder()
+                .keyPrefix("cls-bench-wait:" + UUID.randomUUID().toString().substring(0, 8) + ":");
+            if (own) {
+              b.uri(compare);
+            } else {
+              b.client(client);
+            }
+            try (RedisIdempotencyStore store = b.build()) {
+              loop(store, false, threads, warmup, 0, null);
+              Recorder recorder = new Recorder(3);
+              double perSecond = loop(store, false, threads, 0, seconds, recorder);
+              Histogram h = recorder.getIntervalHistogram();
+              out.printf(Locale.ROOT, "| %d | %s | claim | %,.0f | %.3f ms | %.3f ms | %.3f ms | %.3f ms |%n", round,
+                  own ? "one Redis, own connections" : "one Redis, Lettuce", perSecond,
+                  h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                  h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
+            } finally {
+              client.shutdown();
+            }
+          }
+        }
         for (String op : List.of("claim", "pair")) {
           for (boolean wait : new boolean[] {false, true}) {
             RedisIdempotencyStoreBuilder b = RedisIdempotencyStore.builder().clusterUris(seeds)
