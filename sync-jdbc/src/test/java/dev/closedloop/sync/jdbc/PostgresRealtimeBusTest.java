@@ -15,6 +15,8 @@ import dev.closedloop.sync.realtime.Subscription;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.VirtualScheduler;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -55,6 +57,19 @@ class PostgresRealtimeBusTest {
       pool.close();
     } finally {
       JdbcTestSupport.dropSchema(url, schema);
+    }
+  }
+
+  /** Terminates the backends whose application_name is {@code name}; returns how many. */
+  private int terminate(String name) throws Exception {
+    try (Connection c = DriverManager.getConnection(url);
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
     }
   }
 
@@ -166,8 +181,12 @@ class PostgresRealtimeBusTest {
           closed.complete(reason);
         }
       });
-      JdbcTestSupport.execute(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
-          + listenerName + "'");
+      // the listener connects on its own thread after build(): under load it may not be
+      // connected (or named) yet, and a termination that finds no backend would leave it
+      // connected and this case waiting for a reconnect that never comes; so terminate until
+      // one backend of that name was hit
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> terminate(listenerName) == 1);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.pendingCount() > 0);
       for (int i = 0; i < 30; i++) {
         bus.publish(ChangeDraft.broadcast("t", null));

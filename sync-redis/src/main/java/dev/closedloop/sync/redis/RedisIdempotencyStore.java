@@ -66,10 +66,43 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Redis Cluster</h2>
  *
- * Every script touches exactly one key, so the store runs unchanged on Redis Cluster through
- * {@link RedisIdempotencyStoreBuilder#clusterConnection}, and entries spread over all slots. Keep
- * hash tags ({@code {...}}) out of the key prefix: a prefix like {@code {idem}:} would pin every
- * entry to one slot and one node. A client key that contains a hash tag only moves its own entry.
+ * Every command and script touches exactly one key, so the store runs unchanged on Redis
+ * Cluster ({@link RedisIdempotencyStoreBuilder#clusterUris} or {@link
+ * RedisIdempotencyStoreBuilder#clusterConnection}), and entries spread over all slots by their
+ * key. The store needs no hash tag of its own; keep hash tags ({@code {...}}) out of the key
+ * prefix: a prefix like {@code {idem}:} would pin every entry to one slot and one node. A client
+ * key that contains a hash tag only moves its own entry.
+ *
+ * <h2>Replication and failover: what can be lost</h2>
+ *
+ * Redis replicates asynchronously: a master acknowledges a write before any replica has it. If
+ * the master dies in that window (typically well under a millisecond, longer while a replica
+ * lags or is cut off) and its replica is promoted, the write is gone. For this store:
+ *
+ * <ul>
+ *   <li>a lost <b>claim</b> frees its key on the new master while the first request may still run
+ *       (or has run): a retry claims again and the handler runs twice. This is the one way a
+ *       failover breaks exactly-once by default.
+ *   <li>a lost <b>completion</b> leaves the claim in progress (if the claim itself reached the
+ *       replica): retries wait, and the filter's completion retry stores the response again;
+ *       with nobody left to retry, the lease runs out and the request may run again, as after a
+ *       node crash.
+ *   <li>a lost <b>renewal</b> shortens the lease to what the replica had, until the next renewal.
+ *   <li>a lost <b>release</b> keeps the key blocked until its lease ends.
+ * </ul>
+ *
+ * {@link RedisIdempotencyStoreBuilder#waitForReplicas} closes the window for claims,
+ * completions and renewals: each is acknowledged only after {@code WAIT} confirms that many
+ * replicas have it, and fails with {@link RedisStoreException} (run nothing, answer 503) when
+ * they do not confirm in time. A failover can then lose only writes that were never
+ * acknowledged. A claim whose {@code WAIT} fell short is released again at once (best effort),
+ * so a retry once the replicas are back claims the key afresh; if that release fails too, the
+ * claim stays until its lease ends and retries are answered "in progress" meanwhile. Even
+ * with {@code WAIT}, a promoted replica that had a write is still chosen by the cluster, not by
+ * the store: Redis Cluster promotes the replica with the most data, and {@code WAIT 1} on a
+ * master with one replica makes that replica the one with the claim. Replies that only read
+ * (a replay of a completed response, "in progress", a mismatch) may reflect a write not yet
+ * replicated; they run nothing, so a failover cannot make them run anything twice.
  *
  * <h2>Failures</h2>
  *
@@ -108,7 +141,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       "  fl = tonumber(fl)",
       "  local left = 0",
       "  if st == 'p' then",
-      "    if string.sub(v, at, at + tl - 1) == ARGV[3] then return {1} end",
+      "    if string.sub(v, at, at + tl - 1) == ARGV[3] then",
+      "      local t = redis.call('PTTL', KEYS[1])",
+      "      if t > 0 then redis.call('PEXPIRE', KEYS[1], t) end -- a write, which a WAIT after it covers",
+      "      return {1}",
+      "    end",
       "    left = redis.call('PTTL', KEYS[1]) - (tonumber(ttl) - tonumber(lease))",
       "  end",
       "  if not (st == 'p' and left <= 0 and ARGV[5] == '1') then",
@@ -127,9 +164,13 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       "local v = redis.call('GET', KEYS[1])",
       "if not v then return 0 end",
       "local st, lease, ttl, tl, fl, at = string.match(v, " + HEADER + ")",
-      "if st ~= 'p' then return 0 end",
       "tl = tonumber(tl)",
       "if string.sub(v, at, at + tl - 1) ~= ARGV[1] then return 0 end",
+      "if st ~= 'p' then",
+      "  local t = redis.call('PTTL', KEYS[1])",
+      "  if t > 0 then redis.call('PEXPIRE', KEYS[1], t) end -- a write, which a WAIT after it covers",
+      "  return 0",
+      "end",
       "redis.call('SET', KEYS[1], 'c' .. string.sub(v, 2, at + tl + tonumber(fl) - 1) .. ARGV[2], 'PX', ARGV[3])",
       "return 1");
 
@@ -219,6 +260,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       byte[] old;
       try {
         old = redis.setNxGet(redisKey, entry, ttl);
+      } catch (ReplicaWait.Behind e) {
+        throw unacknowledged(key, redisKey, tokenBytes, e);
       } catch (RedisException e) {
         throw failure("claim", key, e);
       }
@@ -229,15 +272,15 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       if (existing != null && existing.completed()) {
         return existing.fingerprintEquals(fingerprintBytes) ? completed(key, existing.response()) : MISMATCH;
       }
-      if (existing != null && existing.tokenEquals(tokenBytes)) {
-        return new ClaimResult.Claimed(token); // our own claim, resent after a reconnect
-      }
-      // in progress under another owner: the script weighs its lease in server time
+      // in progress under another owner (the script weighs its lease in server time), or our own
+      // claim resent after a reconnect (the script touches it, so a WAIT that follows covers it)
     }
     List<Object> answer;
     try {
       answer = redis.evalArray(CLAIM, redisKey,
           entry, number(ttl), tokenBytes, fingerprintBytes, reExecute ? ONE : ZERO);
+    } catch (ReplicaWait.Behind e) {
+      throw unacknowledged(key, redisKey, tokenBytes, e);
     } catch (RedisException e) {
       throw failure("claim", key, e);
     }
@@ -409,6 +452,25 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     if (closed.get()) {
       throw new IllegalStateException("store is closed");
     }
+  }
+
+  /**
+   * A claim that the replicas did not acknowledge in time: the store reports it unavailable, and
+   * first tries to take back what it may have written (owner-checked, so nobody else's claim is
+   * touched), so that a retry once the replicas are back is not answered "in progress" until the
+   * lease ends. The release is best effort: its own {@code WAIT} falls short too, and a failure
+   * changes nothing for the caller, who runs nothing either way.
+   */
+  private RedisStoreException unacknowledged(IdempotencyKey key, byte[] redisKey, byte[] token, ReplicaWait.Behind cause) {
+    RedisStoreException failure = failure("claim", key, cause);
+    try {
+      redis.evalInteger(RELEASE, redisKey, token);
+    } catch (RedisException e) {
+      if (!(e instanceof ReplicaWait.Behind)) {
+        failure.addSuppressed(e);
+      }
+    }
+    return failure;
   }
 
   private RedisStoreException failure(String operation, IdempotencyKey key, RedisException cause) {

@@ -10,10 +10,12 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -24,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #uri(String)}: the store creates a client and a connection and closes both;
  *   <li>{@link #client(RedisClient)}: the store opens one connection on the application's client
  *       (which must have a default URI) and closes only that connection;
+ *   <li>{@link #clusterUris(String...)}: the store creates a Redis Cluster client (which follows a
+ *       failover by itself, see {@link RedisIdempotencyStore}) and a connection, and closes both;
  *   <li>{@link #connection(StatefulRedisConnection)} or {@link
  *       #clusterConnection(StatefulRedisClusterConnection)}: the store uses the application's
  *       connection (with {@link ByteArrayCodec}) and closes nothing.
@@ -67,6 +71,8 @@ public final class RedisIdempotencyStoreBuilder {
   private @Nullable RedisClient client;
   private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
   private @Nullable StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
+  private @Nullable List<RedisURI> clusterUris;
+  private @Nullable ReplicaWait replicaWait;
   private String keyPrefix = DEFAULT_KEY_PREFIX;
   private @Nullable String clientName;
   private @Nullable Duration commandTimeout;
@@ -121,6 +127,49 @@ public final class RedisIdempotencyStoreBuilder {
    */
   public RedisIdempotencyStoreBuilder clusterConnection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
     this.clusterConnection = Objects.requireNonNull(connection, "connection cannot be null");
+    return this;
+  }
+
+  /**
+   * Connects to the Redis Cluster that these nodes belong to ({@code redis://host:port}; one is
+   * enough, more survive a node being down at start); the store owns the client and the
+   * connection. The client refreshes its view of the cluster every 30 seconds and at once when
+   * a node redirects a command or stays unreachable, so it follows a failover.
+   *
+   * @throws NullPointerException if {@code uris} or one of them is null
+   * @throws IllegalArgumentException if there is none, more than 64, or one is not a Redis URI
+   */
+  public RedisIdempotencyStoreBuilder clusterUris(String... uris) {
+    this.clusterUris = RedisClusters.seeds(uris);
+    return this;
+  }
+
+  /**
+   * Acknowledges a claim, a completion and a lease renewal only once {@code replicas} replicas
+   * of the master that ran it have it ({@code WAIT replicas timeout} on the same connection,
+   * right after the command). When fewer acknowledge within {@code timeout}, the operation throws
+   * {@link RedisStoreException}: the caller runs nothing (an HTTP front end answers 503), never
+   * on a claim that a failover could lose. Off by default, which is what Redis users get:
+   * replication is asynchronous, and a master that dies before its replica has a claim loses it
+   * (see {@link RedisIdempotencyStore}). A release waits too. The timeout must be shorter than
+   * the command timeout.
+   *
+   * <p>On a Lettuce connection {@code WAIT} holds up the commands queued behind it on that
+   * connection until the replicas answer, usually well under a millisecond on a healthy link.
+   *
+   * @throws IllegalArgumentException if {@code replicas} is below 1 or above 16, or {@code
+   *     timeout} is not positive or longer than one minute
+   * @throws NullPointerException if {@code timeout} is null
+   */
+  public RedisIdempotencyStoreBuilder waitForReplicas(int replicas, Duration timeout) {
+    if (replicas < 1 || replicas > 16) {
+      throw new IllegalArgumentException("replicas must be between 1 and 16: " + replicas);
+    }
+    Objects.requireNonNull(timeout, "timeout cannot be null");
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("timeout must be positive and at most one minute: " + timeout);
+    }
+    this.replicaWait = new ReplicaWait(replicas, RedisIdempotencyStore.ceilMillis(timeout));
     return this;
   }
 
@@ -217,19 +266,20 @@ public final class RedisIdempotencyStoreBuilder {
   }
 
   /**
-   * Builds the store. With a URI or a client this connects to Redis.
+   * Builds the store. With a URI, cluster URIs or a client this connects to Redis.
    *
-   * @throws IllegalStateException if not exactly one of uri, client, connection and
+   * @throws IllegalStateException if not exactly one of uri, client, connection, clusterUris and
    *     clusterConnection was set, if clientName or commandTimeout was set with an application's
-   *     connection, or maxConnections without a URI
+   *     connection, maxConnections without a URI, or a waitForReplicas timeout not shorter than
+   *     the command timeout
    * @throws RedisStoreException if the store cannot connect
    */
   public RedisIdempotencyStore build() {
     int sources = (uri != null ? 1 : 0) + (client != null ? 1 : 0) + (connection != null ? 1 : 0)
-        + (clusterConnection != null ? 1 : 0);
+        + (clusterConnection != null ? 1 : 0) + (clusterUris != null ? 1 : 0);
     if (sources != 1) {
-      throw new IllegalStateException(
-          "exactly one of uri, client, connection and clusterConnection must be set: " + sources + " are");
+      throw new IllegalStateException("exactly one of uri, client, connection, clusterUris and clusterConnection"
+          + " must be set: " + sources + " are");
     }
     boolean appConnection = connection != null || clusterConnection != null;
     if (appConnection && (clientName != null || commandTimeout != null)) {
@@ -241,11 +291,32 @@ public final class RedisIdempotencyStoreBuilder {
     }
     String name = clientName != null ? clientName : DEFAULT_CLIENT_NAME;
     Duration timeout = commandTimeout != null ? commandTimeout : DEFAULT_COMMAND_TIMEOUT;
+    ReplicaWait wait = replicaWait;
+    if (wait != null && !appConnection && wait.timeoutMillis() >= timeout.toMillis()) {
+      throw new IllegalStateException("the waitForReplicas timeout (" + wait.timeoutMillis()
+          + " ms) must be shorter than the command timeout (" + timeout.toMillis() + " ms)");
+    }
     if (connection != null) {
-      return store(StoreCommands.lettuce(connection.sync(), () -> { }));
+      return store(StoreCommands.lettuce(connection.sync(), () -> { }, wait));
     }
     if (clusterConnection != null) {
-      return store(StoreCommands.lettuce(clusterConnection.sync(), () -> { }));
+      return store(StoreCommands.cluster(clusterConnection, () -> { }, wait, () -> { }));
+    }
+    if (clusterUris != null) {
+      RedisClusterClient cluster = RedisClusters.client(clusterUris, name, timeout);
+      try {
+        StatefulRedisClusterConnection<byte[], byte[]> c = cluster.connect(ByteArrayCodec.INSTANCE);
+        return store(StoreCommands.cluster(c, () -> {
+          try {
+            c.close();
+          } finally {
+            RedisClusters.shutdown(cluster);
+          }
+        }, wait, RedisClusters.refresher(cluster, ticker)));
+      } catch (RedisException e) {
+        RedisClusters.shutdown(cluster);
+        throw new RedisStoreException("redis idempotency store could not connect to the cluster: " + e.getMessage(), e);
+      }
     }
     RedisClient owned = null;
     try {
@@ -265,7 +336,7 @@ public final class RedisIdempotencyStoreBuilder {
           } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
           }
-        }));
+        }, wait));
       }
       StatefulRedisConnection<byte[], byte[]> c = Objects.requireNonNull(client).connect(ByteArrayCodec.INSTANCE);
       try {
@@ -280,7 +351,7 @@ public final class RedisIdempotencyStoreBuilder {
         c.close();
         throw e;
       }
-      return store(StoreCommands.lettuce(c.sync(), c::close));
+      return store(StoreCommands.lettuce(c.sync(), c::close, wait));
     } catch (RedisException e) {
       if (owned != null) {
         owned.shutdown();
@@ -302,7 +373,7 @@ public final class RedisIdempotencyStoreBuilder {
           credentials != null && credentials.hasUsername() ? credentials.getUsername() : null,
           credentials != null && credentials.hasPassword() ? credentials.getPassword() : null,
           uri.getDatabase(), name);
-    }, timeout, maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, ticker);
+    }, timeout, maxConnections != null ? maxConnections : DEFAULT_MAX_CONNECTIONS, ticker, replicaWait);
     try {
       return pool.warm();
     } catch (RuntimeException e) {

@@ -16,13 +16,11 @@ import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.RedisPubSubListener;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.pubsub.api.sync.RedisPubSubCommands;
 import java.time.Duration;
@@ -36,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,24 +52,29 @@ import org.slf4j.LoggerFactory;
  * <h2>Layout</h2>
  *
  * For a topic {@code t} and the key prefix {@code P} (default {@value
- * RedisRealtimeBusBuilder#DEFAULT_KEY_PREFIX}):
+ * RedisRealtimeBusBuilder#DEFAULT_KEY_PREFIX}), three keys whose hash tag is the topic, so they
+ * share one Redis Cluster slot (the publish script touches all three) while topics spread over
+ * the cluster:
  *
  * <ul>
- *   <li>{@code P t}: the stream, one entry per event with one field {@code e} (the payload
+ *   <li>{@code P{t}}: the stream, one entry per event with one field {@code e} (the payload
  *       {@code StreamEntries} documents). The entry id {@code ms-seq} is the position {@code (ms
  *       << 20) | seq} (see the {@code sync-realtime} package documentation; at most 2<sup>20</sup>
  *       entries per Redis millisecond) and {@code ms} the event's time, both from Redis's clock.
- *   <li>{@code P t:latest}: a hash, entity key to {@code "<id> <payload>"} of its last {@code
+ *   <li>{@code P{t}:latest}: a hash, entity key to {@code "<id> <payload>"} of its last {@code
  *       INSERT} or {@code UPDATE}; a {@code DELETE} removes the field. It holds one field per live
  *       entity of the topic and is not trimmed, so {@link #latest} answers for entities older
  *       than the replay log. Topics whose keys never repeat should not rely on it.
- *   <li>{@code P t:meta}: a hash whose field {@code trimmed} is the id of the newest entry
+ *   <li>{@code P{t}:meta}: a hash whose field {@code trimmed} is the id of the newest entry
  *       trimmed from the stream, so a position the log no longer reaches is told apart from one
  *       it does (Redis 7.0 does not record trimmed ids itself).
- *   <li>The Pub/Sub channel {@code P t} (the stream key's name): each event is published there
+ *   <li>The Pub/Sub channel {@code P{t}} (the stream key's name): each event is published there
  *       as {@code "<id>\n<payload>"} by the same script that appends it, so live delivery does
  *       not depend on how much the stream retains.
  * </ul>
+ *
+ * A topic holding a brace still works: Redis hashes the text between the first {@code {} and
+ * the first {@code }} after it, which is the same for the three keys of one topic.
  *
  * <h2>Publishing and trimming</h2>
  *
@@ -102,9 +106,17 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Redis Cluster</h2>
  *
- * The publish script touches three keys of one topic, which must then share a slot: give the
- * key prefix a hash tag, e.g. {@code {rt}:}, which keeps every topic on one shard. Pub/Sub
- * messages are broadcast to every node of a cluster.
+ * Built with {@link RedisRealtimeBusBuilder#clusterUris} or {@link
+ * RedisRealtimeBusBuilder#clusterClient}, the bus routes each topic's commands to the master of
+ * its slot and listens for live events on one node (Pub/Sub messages are broadcast to every node
+ * of a cluster). When a master dies, publishing to its topics fails with {@link
+ * RealtimeBusUnavailableException} until its replica has taken over (a few seconds). Events
+ * that the dead master had acknowledged but not yet replicated are lost with it (Redis
+ * replication is asynchronous): subscribers that had not received them never will, and a client
+ * resuming from a position beyond the new master's head is told to reset instead of waiting for
+ * events that are gone. When the node the bus listens on dies, the Pub/Sub
+ * connection reconnects to another node and subscribes again, and each topic catches up from
+ * its stream, so nothing that survived the failover is missed.
  *
  * <p>{@link #close()} stops the reader, delivers to local subscribers the events that were
  * published before it (reading what is left), ends every subscription with {@link
@@ -151,11 +163,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
   private final Duration commandTimeout;
   private final RetryPolicy<?> reconnectPolicy;
   private final Scheduler scheduler;
-  private final @Nullable RedisClient ownedClient;
-  private final StatefulRedisConnection<String, String> commandConnection;
-  private final StatefulRedisConnection<String, String> readerConnection;
-  private final RedisCommands<String, String> redis;
-  private final RedisCommands<String, String> readerRedis;
+  private final BusConnections connections;
+  private final BusConnections.Commands redis;
+  private final BusConnections.Commands readerRedis;
   private final NodeFanout node;
   private final StatefulRedisPubSubConnection<String, String> pubSubConnection;
   private final RedisPubSubCommands<String, String> pubSub;
@@ -166,44 +176,18 @@ public final class RedisRealtimeBus implements RealtimeBus {
   private int failures;
   private long previousDelay;
 
-  RedisRealtimeBus(RedisRealtimeBusBuilder b, RedisClient client, @Nullable RedisClient ownedClient) {
+  /** {@code open} opens the connections, given the listener that feeds the reader. */
+  RedisRealtimeBus(RedisRealtimeBusBuilder b, Function<RedisPubSubListener<String, String>, BusConnections> open) {
     this.prefix = b.keyPrefix;
     this.maxEvents = b.maxEventsPerTopic;
     this.trimAt = maxEvents + Math.max(1, maxEvents / 10);
     this.commandTimeout = b.commandTimeout;
     this.reconnectPolicy = b.reconnectPolicy;
     this.scheduler = b.scheduler;
-    this.ownedClient = ownedClient;
-    List<AutoCloseable> opened = new ArrayList<>();
-    try {
-      StatefulRedisConnection<String, String> commands = client.connect();
-      opened.add(commands);
-      commands.setTimeout(b.commandTimeout);
-      commands.sync().clientSetname(b.clientName);
-      StatefulRedisConnection<String, String> readerConn = client.connect();
-      opened.add(readerConn);
-      readerConn.setTimeout(b.commandTimeout);
-      readerConn.sync().clientSetname(b.clientName + "-reader");
-      StatefulRedisPubSubConnection<String, String> pubSubConn = client.connectPubSub();
-      opened.add(pubSubConn);
-      pubSubConn.setTimeout(b.commandTimeout);
-      pubSubConn.sync().clientSetname(b.clientName + "-listener");
-      pubSubConn.addListener(new ChannelListener());
-      this.commandConnection = commands;
-      this.readerConnection = readerConn;
-      this.pubSubConnection = pubSubConn;
-    } catch (RedisException e) {
-      for (AutoCloseable c : opened) {
-        try {
-          c.close();
-        } catch (Exception suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
-      throw e;
-    }
-    this.redis = commandConnection.sync();
-    this.readerRedis = readerConnection.sync();
+    this.connections = open.apply(new ChannelListener());
+    this.redis = connections.commands;
+    this.readerRedis = connections.reader;
+    this.pubSubConnection = connections.pubSub;
     this.pubSub = pubSubConnection.sync();
     this.node = NodeFanout.create(new NodeFanout.Source() {
       @Override
@@ -236,16 +220,22 @@ public final class RedisRealtimeBus implements RealtimeBus {
     return new RedisRealtimeBusBuilder();
   }
 
-  private String streamKey(String topic) {
-    return prefix + topic;
+  /** {@code P{t}}: the braces make the topic the hash tag of its three keys (see the class comment). */
+  String streamKey(String topic) {
+    return prefix + "{" + topic + "}";
   }
 
   private String metaKey(String topic) {
-    return prefix + topic + ":meta";
+    return streamKey(topic) + ":meta";
   }
 
   private String latestKey(String topic) {
-    return prefix + topic + ":latest";
+    return streamKey(topic) + ":latest";
+  }
+
+  /** The topic of a channel, which is named as its stream key. */
+  private String topicOf(String channel) {
+    return channel.substring(prefix.length() + 1, channel.length() - 1);
   }
 
   // ---- publishing and reading the log ------------------------------------------------------
@@ -265,10 +255,11 @@ public final class RedisRealtimeBus implements RealtimeBus {
     String key = draft.key() == null ? "" : draft.key();
     String id;
     try {
-      id = PUBLISH.run(redis, ScriptOutputType.VALUE,
+      id = PUBLISH.run(redis.scripts(), ScriptOutputType.VALUE,
           new String[] {streamKey(topic), latestKey(topic), metaKey(topic)},
           Integer.toString(maxEvents), Integer.toString(trimAt), StreamEntries.payload(draft), kind, key);
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not publish to " + streamKey(topic) + ": " + e.getMessage(), e);
     }
     return StreamEntries.position(id);
@@ -288,9 +279,10 @@ public final class RedisRealtimeBus implements RealtimeBus {
     }
     List<Object> answer;
     try {
-      answer = REPLAY.run(redis, ScriptOutputType.MULTI, new String[] {streamKey(topic), metaKey(topic)},
+      answer = REPLAY.run(redis.scripts(), ScriptOutputType.MULTI, new String[] {streamKey(topic), metaKey(topic)},
           StreamEntries.id(after));
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not replay " + streamKey(topic) + ": " + e.getMessage(), e);
     }
     long head = StreamEntries.position((String) answer.get(0));
@@ -338,9 +330,10 @@ public final class RedisRealtimeBus implements RealtimeBus {
   public long head(String topic) {
     Topics.requireValid(topic);
     try {
-      List<StreamMessage<String, String>> last = redis.xrevrange(streamKey(topic), Range.unbounded(), Limit.from(1));
+      List<StreamMessage<String, String>> last = redis.streams().xrevrange(streamKey(topic), Range.unbounded(), Limit.from(1));
       return last.isEmpty() ? 0 : StreamEntries.position(last.get(0).getId());
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not read the head of " + streamKey(topic) + ": " + e.getMessage(), e);
     }
   }
@@ -356,8 +349,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
     Objects.requireNonNull(key, "key cannot be null");
     String value;
     try {
-      value = redis.hget(latestKey(topic), key);
+      value = redis.hashes().hget(latestKey(topic), key);
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not read " + latestKey(topic) + ": " + e.getMessage(), e);
     }
     if (value == null) {
@@ -395,6 +389,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     try {
       pubSub.subscribe(streamKey(topic));
     } catch (RedisException e) {
+      connections.failed();
       throw new RealtimeBusUnavailableException("could not subscribe to " + streamKey(topic) + ": " + e.getMessage(), e);
     }
   }
@@ -417,12 +412,12 @@ public final class RedisRealtimeBus implements RealtimeBus {
   private final class ChannelListener extends RedisPubSubAdapter<String, String> {
     @Override
     public void message(String channel, String message) {
-      queue.add(new Live(channel.substring(prefix.length()), message));
+      queue.add(new Live(topicOf(channel), message));
     }
 
     @Override
     public void subscribed(String channel, long count) {
-      queue.add(new CatchUp(channel.substring(prefix.length())));
+      queue.add(new CatchUp(topicOf(channel)));
     }
   }
 
@@ -461,11 +456,12 @@ public final class RedisRealtimeBus implements RealtimeBus {
     String topic = c.topic();
     List<Object> answer;
     try {
-      answer = REPLAY.run(readerRedis, ScriptOutputType.MULTI,
+      answer = REPLAY.run(readerRedis.scripts(), ScriptOutputType.MULTI,
           new String[] {streamKey(topic), metaKey(topic)}, StreamEntries.id(from.getAsLong()));
       failures = 0;
       previousDelay = 0;
     } catch (RedisException e) {
+      connections.failed();
       failures++;
       long delay = reconnectPolicy.delayNanos(failures, previousDelay == 0
           ? reconnectPolicy.initialDelay().toNanos() : previousDelay, reconnectPolicy.random().nextDouble());
@@ -540,12 +536,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
       Thread.currentThread().interrupt();
     } finally {
       node.close();
-      pubSubConnection.close();
-      readerConnection.close();
-      commandConnection.close();
-      if (ownedClient != null) {
-        ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // connections are closed: no quiet period
-      }
+      connections.close();
     }
   }
 
@@ -557,7 +548,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
         continue;
       }
       try {
-        List<StreamMessage<String, String>> rest = redis.xrange(streamKey(topic), Range.from(
+        List<StreamMessage<String, String>> rest = redis.streams().xrange(streamKey(topic), Range.from(
             Range.Boundary.excluding(StreamEntries.id(from.getAsLong())), Range.Boundary.unbounded()));
         List<ChangeEvent> events = new ArrayList<>();
         long through = from.getAsLong();

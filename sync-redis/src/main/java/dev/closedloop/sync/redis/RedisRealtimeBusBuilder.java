@@ -8,8 +8,13 @@ import dev.closedloop.sync.time.Scheduler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.pubsub.RedisPubSubListener;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +37,8 @@ public final class RedisRealtimeBusBuilder {
 
   @Nullable RedisURI uri;
   @Nullable RedisClient client;
+  @Nullable List<RedisURI> clusterUris;
+  @Nullable RedisClusterClient clusterClient;
   String keyPrefix = DEFAULT_KEY_PREFIX;
   String clientName = DEFAULT_CLIENT_NAME;
   Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
@@ -71,8 +78,36 @@ public final class RedisRealtimeBusBuilder {
   }
 
   /**
-   * Sets the prefix of every key the bus writes (default {@value #DEFAULT_KEY_PREFIX}). On Redis
-   * Cluster give it a hash tag, e.g. {@code {rt}:}, so that one {@code XREAD} can read every topic.
+   * Connects to the Redis Cluster that these nodes belong to ({@code redis://host:port}; one is
+   * enough); the bus owns the client and its connections. The client refreshes its view of the
+   * cluster every 30 seconds and at once when a node redirects a command or stays unreachable,
+   * so the bus follows a failover.
+   *
+   * @throws NullPointerException if {@code uris} or one of them is null
+   * @throws IllegalArgumentException if there is none, more than 64, or one is not a Redis URI
+   */
+  public RedisRealtimeBusBuilder clusterUris(String... uris) {
+    this.clusterUris = RedisClusters.seeds(uris);
+    return this;
+  }
+
+  /**
+   * Opens the bus's three connections on the application's Redis Cluster client; the bus closes
+   * its connections, never the client. Give the client a topology refresh (see Lettuce's {@code
+   * ClusterTopologyRefreshOptions}) so the bus follows a failover.
+   *
+   * @throws NullPointerException if {@code client} is null
+   */
+  public RedisRealtimeBusBuilder clusterClient(RedisClusterClient client) {
+    this.clusterClient = Objects.requireNonNull(client, "client cannot be null");
+    return this;
+  }
+
+  /**
+   * Sets the prefix of every key the bus writes (default {@value #DEFAULT_KEY_PREFIX}). The bus
+   * adds a hash tag of its own, the topic in braces, so a topic's keys share a slot and topics
+   * spread over a cluster; keep hash tags out of the prefix, which would pin every topic to one
+   * slot.
    *
    * @throws NullPointerException if {@code keyPrefix} is null
    * @throws IllegalArgumentException if it is empty or longer than 256 characters
@@ -173,29 +208,52 @@ public final class RedisRealtimeBusBuilder {
   /**
    * Connects and starts the reader.
    *
-   * @throws IllegalStateException if not exactly one of uri and client was set
+   * @throws IllegalStateException if not exactly one of uri, client, clusterUris and
+   *     clusterClient was set
    * @throws RealtimeBusUnavailableException if the bus cannot connect
    */
   public RedisRealtimeBus build() {
-    if ((uri == null) == (client == null)) {
-      throw new IllegalStateException("exactly one of uri and client must be set");
+    int sources = (uri != null ? 1 : 0) + (client != null ? 1 : 0) + (clusterUris != null ? 1 : 0)
+        + (clusterClient != null ? 1 : 0);
+    if (sources != 1) {
+      throw new IllegalStateException("exactly one of uri, client, clusterUris and clusterClient must be set: "
+          + sources + " are");
     }
-    RedisClient owned = null;
+    String name = clientName;
+    Duration timeout = commandTimeout;
     try {
-      RedisClient c;
       if (uri != null) {
-        RedisURI u = RedisURI.builder(uri).withTimeout(commandTimeout).build();
-        owned = RedisClient.create(u);
-        c = owned;
-      } else {
-        c = Objects.requireNonNull(client);
+        RedisClient owned = RedisClient.create(RedisURI.builder(uri).withTimeout(timeout).build());
+        return build(listener -> opened(() -> BusConnections.open(owned, name, timeout, listener,
+            () -> owned.shutdown(Duration.ZERO, Duration.ofSeconds(2))), owned::shutdown));
       }
-      return new RedisRealtimeBus(this, c, owned);
+      if (client != null) {
+        RedisClient c = client;
+        return build(listener -> BusConnections.open(c, name, timeout, listener, () -> { }));
+      }
+      if (clusterUris != null) {
+        RedisClusterClient owned = RedisClusters.client(clusterUris, name, timeout);
+        return build(listener -> opened(() -> BusConnections.open(owned, name, timeout, listener,
+            () -> RedisClusters.shutdown(owned)), () -> RedisClusters.shutdown(owned)));
+      }
+      RedisClusterClient c = Objects.requireNonNull(clusterClient);
+      return build(listener -> BusConnections.open(c, name, timeout, listener, () -> { }));
     } catch (RedisException e) {
-      if (owned != null) {
-        owned.shutdown();
-      }
       throw new RealtimeBusUnavailableException("redis realtime bus could not connect: " + e.getMessage(), e);
+    }
+  }
+
+  private RedisRealtimeBus build(Function<RedisPubSubListener<String, String>, BusConnections> open) {
+    return new RedisRealtimeBus(this, open);
+  }
+
+  /** Opens, shutting the bus's own client down if opening fails. */
+  private static BusConnections opened(Supplier<BusConnections> open, Runnable shutdownOwned) {
+    try {
+      return open.get();
+    } catch (RuntimeException e) {
+      shutdownOwned.run();
+      throw e;
     }
   }
 }

@@ -95,12 +95,53 @@ final class RespConnection implements AutoCloseable {
    */
   @Nullable Object call(byte[]... args) throws IOException {
     length = 0;
+    encode(args);
+    send();
+    return reply();
+  }
+
+  /**
+   * Sends {@code first} and {@code then} in one write (a pipeline of two) and returns the reply
+   * of {@code then}; the reply of {@code first} goes to {@code firstReply}. Both replies are read
+   * before an error reply of either is thrown, so the connection stays usable.
+   *
+   * @throws Unanswered if the connection failed before any byte of the first reply arrived
+   * @throws IOException if it failed while the replies were read (or timed out)
+   * @throws RedisCommandExecutionException if Redis answered either with an error (the first's wins)
+   */
+  @Nullable Object callThen(byte[][] first, byte[][] then, @Nullable Object[] firstReply) throws IOException {
+    length = 0;
+    encode(first);
+    encode(then);
+    send();
+    RedisCommandExecutionException error = null;
+    try {
+      firstReply[0] = reply();
+    } catch (RedisCommandExecutionException e) {
+      error = e;
+    }
+    Object second;
+    try {
+      second = reply();
+    } catch (RedisCommandExecutionException e) {
+      throw error != null ? error : e;
+    }
+    if (error != null) {
+      throw error;
+    }
+    return second;
+  }
+
+  private void encode(byte[][] args) {
     header('*', args.length);
     for (byte[] a : args) {
       header('$', a.length);
       append(a, a.length);
       append(CRLF, 2);
     }
+  }
+
+  private void send() throws IOException {
     try {
       out.write(command, 0, length);
       out.flush();
@@ -112,7 +153,6 @@ final class RespConnection implements AutoCloseable {
     } catch (IOException e) {
       throw new Unanswered(e);
     }
-    return reply();
   }
 
   private static final byte[] CRLF = {'\r', '\n'};

@@ -11,6 +11,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -65,9 +66,13 @@ final class RespPool implements StoreCommands {
   private final Semaphore permits;
   private final ConcurrentLinkedDeque<RespConnection> idle = new ConcurrentLinkedDeque<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final @Nullable ReplicaWait wait;
+  private final byte @Nullable [][] waitCommand;
 
-  RespPool(Opener opener, Duration timeout, int maxConnections, Ticker ticker) {
+  RespPool(Opener opener, Duration timeout, int maxConnections, Ticker ticker, @Nullable ReplicaWait wait) {
     this.opener = opener;
+    this.wait = wait;
+    this.waitCommand = wait == null ? null : wait.command();
     this.ticker = ticker;
     this.timeoutMillis = timeout.toMillis();
     this.permits = new Semaphore(maxConnections);
@@ -82,7 +87,7 @@ final class RespPool implements StoreCommands {
   @Override
   public byte @Nullable [] setNxGet(byte[] key, byte[] value, long pxMillis) {
     byte[] ttl = ascii(Long.toString(pxMillis));
-    Object reply = call(c -> c.call(SET, key, value, NX, PX, ttl, GET));
+    Object reply = write(SET, key, value, NX, PX, ttl, GET);
     if (reply == null) {
       return null; // the key was free and is now set: the only answer that grants a claim
     }
@@ -114,12 +119,27 @@ final class RespPool implements StoreCommands {
     command[3] = key;
     System.arraycopy(args, 0, command, 4, args.length);
     try {
-      return call(c -> c.call(command));
+      return write(command);
     } catch (RedisNoScriptException e) {
       command[0] = EVAL;
       command[1] = script.sourceBytes();
+      return write(command);
+    }
+  }
+
+  /**
+   * Sends a command that may write; with a {@link ReplicaWait}, {@code WAIT} follows it on the
+   * same connection, in the same write, and fewer acknowledgements than required throw.
+   */
+  private @Nullable Object write(byte[]... command) {
+    byte[][] waitFor = waitCommand;
+    if (waitFor == null) {
       return call(c -> c.call(command));
     }
+    Object[] reply = new Object[1];
+    Object acknowledged = call(c -> c.callThen(command, waitFor, reply));
+    Objects.requireNonNull(wait).check((Long) expect(Long.class, acknowledged));
+    return reply[0];
   }
 
   private static Object expect(Class<?> type, @Nullable Object reply) {

@@ -13,7 +13,24 @@
  * </ul>
  *
  * <p>The store passes {@code IdempotencyStoreCompatibilityKit} and the bus {@code
- * RealtimeBusCompatibilityKit} from {@code sync-testkit} against a real server.
+ * RealtimeBusCompatibilityKit} from {@code sync-testkit} against a real server, and against a
+ * real Redis Cluster (three masters with a replica each, {@code LocalRedisCluster}).
+ *
+ * <h2>Redis Cluster</h2>
+ *
+ * Both build on Redis Cluster with {@code clusterUris(...)}; their clients follow a failover by
+ * themselves. Every command of the store touches one key, so its entries spread over all slots
+ * and it needs no hash tag. The bus keeps three keys per topic that its publish script updates
+ * together, so it picks the hash tag itself: {@code <prefix>{<topic>}}, {@code
+ * <prefix>{<topic>}:latest} and {@code <prefix>{<topic>}:meta} share the topic's slot, and topics
+ * spread. Keep hash tags out of key prefixes.
+ *
+ * <p>Replication in Redis is asynchronous, so a failover can lose what a dead master had
+ * acknowledged and not yet replicated; for a claim, that means a retry may run the request a
+ * second time. {@code RedisIdempotencyStoreBuilder.waitForReplicas} acknowledges claims,
+ * completions and renewals only once replicas have them ({@code WAIT}), and reports the store
+ * unavailable otherwise. {@link dev.closedloop.sync.redis.RedisIdempotencyStore} says what each
+ * lost write means.
  */
 @NullMarked
 package dev.closedloop.sync.redis;

@@ -28,7 +28,10 @@ final class OwnRedisServer implements AutoCloseable {
   private final RedisClient adminClient;
   private final StatefulRedisConnection<String, String> adminConnection;
 
-  private OwnRedisServer(Process process, int port) {
+  private final java.nio.file.Path dir;
+
+  private OwnRedisServer(Process process, int port, java.nio.file.Path dir) {
+    this.dir = dir;
     this.process = process;
     this.port = port;
     this.adminClient = RedisClient.create(url());
@@ -36,14 +39,24 @@ final class OwnRedisServer implements AutoCloseable {
   }
 
   static OwnRedisServer start() throws IOException {
+    return start(new String[0]);
+  }
+
+  /** Starts one with {@code extraArgs} appended to the command line (e.g. {@code --replicaof host port}). */
+  static OwnRedisServer start(String... extraArgs) throws IOException {
     int port;
     try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
+    // a directory of its own: a replica writes the RDB it receives from its master there
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("own-redis-");
     Process p;
     try {
-      p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no", "--daemonize", "no")
+      java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-server", "--port",
+          Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+          "--dir", dir.toString()));
+      command.addAll(java.util.List.of(extraArgs));
+      p = new ProcessBuilder(command)
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(new File("/dev/null"))).start();
     } catch (IOException e) {
       abort("redis-server is not installed (" + e.getMessage() + "); this test starts one of its own");
@@ -56,7 +69,11 @@ final class OwnRedisServer implements AutoCloseable {
         return true;
       }
     });
-    return new OwnRedisServer(p, port);
+    return new OwnRedisServer(p, port, dir);
+  }
+
+  int port() {
+    return port;
   }
 
   String url() {
@@ -84,6 +101,11 @@ final class OwnRedisServer implements AutoCloseable {
         process.waitFor();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        // a temporary directory left behind is harmless
       }
     }
   }

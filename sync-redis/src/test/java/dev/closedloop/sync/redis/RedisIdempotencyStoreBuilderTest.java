@@ -58,7 +58,7 @@ class RedisIdempotencyStoreBuilderTest {
   @Test
   void buildNeedsExactlyOneWayToRedis() {
     assertThatThrownBy(() -> RedisIdempotencyStore.builder().build()).isInstanceOf(IllegalStateException.class)
-        .hasMessage("exactly one of uri, client, connection and clusterConnection must be set: 0 are");
+        .hasMessage("exactly one of uri, client, connection, clusterUris and clusterConnection must be set: 0 are");
     RedisClient client = RedisClient.create("redis://127.0.0.1:1");
     try {
       assertThatThrownBy(() -> RedisIdempotencyStore.builder().uri("redis://127.0.0.1:1").client(client).build())
@@ -74,6 +74,44 @@ class RedisIdempotencyStoreBuilderTest {
         .commandTimeout(Duration.ofSeconds(1)).build())
         .isInstanceOf(RedisStoreException.class)
         .hasMessageStartingWith("redis idempotency store could not connect");
+  }
+
+  @Test
+  void clusterUrisAndWaitForReplicasAreValidatedAtOnce() {
+    RedisIdempotencyStoreBuilder b = RedisIdempotencyStore.builder();
+    assertThatThrownBy(() -> b.clusterUris()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clusterUris must name 1 to 64 nodes: 0");
+    assertThatThrownBy(() -> b.clusterUris((String[]) null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("uris cannot be null");
+    assertThatThrownBy(() -> b.clusterUris("redis://127.0.0.1:7000", "not a uri")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("uri is not a Redis URI");
+    assertThatThrownBy(() -> b.waitForReplicas(0, Duration.ofMillis(100))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("replicas must be between 1 and 16: 0");
+    assertThatThrownBy(() -> b.waitForReplicas(17, Duration.ofMillis(100))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.waitForReplicas(1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must be positive and at most one minute: PT0S");
+    assertThatThrownBy(() -> b.waitForReplicas(1, Duration.ofMinutes(2))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.waitForReplicas(1, null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("timeout cannot be null");
+  }
+
+  @Test
+  void waitForReplicasMustEndBeforeTheCommandTimeout() {
+    assertThatThrownBy(() -> RedisIdempotencyStore.builder().uri("redis://127.0.0.1:1")
+        .commandTimeout(Duration.ofMillis(500)).waitForReplicas(1, Duration.ofMillis(500)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the waitForReplicas timeout (500 ms) must be shorter than the command timeout (500 ms)");
+    assertThatThrownBy(() -> RedisIdempotencyStore.builder().clusterUris("redis://127.0.0.1:1")
+        .waitForReplicas(1, Duration.ofSeconds(3)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("command timeout (2000 ms)");
+  }
+
+  @Test
+  void unreachableClusterFailsTheBuildWithAStoreException() {
+    assertThatThrownBy(() -> RedisIdempotencyStore.builder().clusterUris("redis://127.0.0.1:1")
+        .commandTimeout(Duration.ofSeconds(1)).build())
+        .isInstanceOf(RedisStoreException.class)
+        .hasMessageStartingWith("redis idempotency store could not connect to the cluster");
   }
 
   @Test

@@ -50,17 +50,17 @@ class RedisIdempotencyStoreCompatibilityTest extends IdempotencyStoreCompatibili
     if (scriptClaimsOnly()) {
       b.scriptClaimsOnly();
     }
-    if (ownConnections()) {
-      b.uri(RedisTestSupport.url()).maxConnections(8);
-    } else {
-      b.client(client);
-    }
-    return b
+    return where(b)
         .keyPrefix(PREFIX)
         .expiredLeasePolicy(options.expiredLeasePolicy())
         .maxResponseBytes(options.maxResponseBytes())
         .abandonedClaimRetention(options.abandonedClaimRetention())
         .build();
+  }
+
+  /** Says where Redis is: the shared server, on a Lettuce client or on the store's own connections. */
+  RedisIdempotencyStoreBuilder where(RedisIdempotencyStoreBuilder b) {
+    return ownConnections() ? b.uri(RedisTestSupport.url()).maxConnections(8) : b.client(client);
   }
 
   @Override

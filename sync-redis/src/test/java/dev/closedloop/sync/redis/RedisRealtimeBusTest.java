@@ -61,18 +61,18 @@ class RedisRealtimeBusTest {
   @Test
   void eventIsAStreamEntryWhoseIdIsItsPositionAndTheStreamIsTrimmedExactlyInBatches() {
     long p = bus.publish(ChangeDraft.insert("orders", "1", "{\"n\":1}"));
-    String id = admin.xrange(prefix + "orders", io.lettuce.core.Range.unbounded()).get(0).getId();
+    String id = admin.xrange(prefix + "{orders}", io.lettuce.core.Range.unbounded()).get(0).getId();
     assertThat(StreamEntries.position(id)).isEqualTo(p);
     for (int i = 2; i <= 11; i++) {
       bus.publish(ChangeDraft.insert("orders", "1", "{\"n\":" + i + "}"));
     }
-    assertThat(admin.xlen(prefix + "orders")).as("10 kept plus a batch of 1").isEqualTo(11);
+    assertThat(admin.xlen(prefix + "{orders}")).as("10 kept plus a batch of 1").isEqualTo(11);
     long twelfth = bus.publish(ChangeDraft.insert("orders", "1", "{\"n\":12}"));
-    assertThat(admin.xlen(prefix + "orders")).isEqualTo(10);
+    assertThat(admin.xlen(prefix + "{orders}")).isEqualTo(10);
     Replay all = bus.replay("orders", 0);
     assertThat(all.isGap()).isTrue();
     assertThat(all.head()).isEqualTo(twelfth);
-    long trimmed = StreamEntries.position(admin.hget(prefix + "orders:meta", "trimmed"));
+    long trimmed = StreamEntries.position(admin.hget(prefix + "{orders}:meta", "trimmed"));
     assertThat(bus.replay("orders", trimmed).events()).hasSize(10);
     assertThat(bus.replay("orders", trimmed - 1).isGap()).isTrue();
   }
@@ -87,7 +87,7 @@ class RedisRealtimeBusTest {
     assertThat(latest).get().extracting(ChangeEvent::newData).isEqualTo("{\"v\":1}");
     bus.publish(ChangeDraft.delete("orders", "keep", null));
     assertThat(bus.latest("orders", "keep")).isEmpty();
-    assertThat(admin.hlen(prefix + "orders:latest")).isZero();
+    assertThat(admin.hlen(prefix + "{orders}:latest")).isZero();
   }
 
   @Test
@@ -130,7 +130,9 @@ class RedisRealtimeBusTest {
     assertThatThrownBy(() -> RedisRealtimeBus.builder().keyPrefix("")).hasMessage("keyPrefix must have 1 to 256 characters: 0");
     assertThatThrownBy(() -> RedisRealtimeBus.builder().uri("http://x")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RedisRealtimeBus.builder().build()).isInstanceOf(IllegalStateException.class)
-        .hasMessage("exactly one of uri and client must be set");
+        .hasMessage("exactly one of uri, client, clusterUris and clusterClient must be set: 0 are");
+    assertThatThrownBy(() -> RedisRealtimeBus.builder().clusterUris()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("clusterUris must name 1 to 64 nodes: 0");
     assertThatThrownBy(() -> RedisRealtimeBus.builder().clientName("a b")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RedisRealtimeBus.builder().reconnectPolicy(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("policy cannot be null");
