@@ -1,42 +1,30 @@
 package dev.closedloop.sync.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.closedloop.sync.SyncException;
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
-import dev.closedloop.sync.realtime.ChangeType;
 import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.spi.ChangeWaiters;
+import dev.closedloop.sync.retry.Backoff;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Scheduler;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Flow;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,11 +73,15 @@ import org.slf4j.LoggerFactory;
  *       and on the {@link Scheduler}.
  * </ul>
  *
+ * <p>The parts: this class runs the connection's life (connect, reconnect after a {@link Backoff}
+ * of the policy, refuse, close); {@link StreamRequests} builds the request, {@link SseStream}
+ * parses one response body, and {@link HeardChanges} keeps what was heard (positions, latest
+ * state, {@code awaitChange} futures).
+ *
  * <p>This class is threadsafe.
  */
 public final class RealtimeClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealtimeClient.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Set<Integer> FATAL = Set.of(400, 401, 403, 404, 405, 410, 422);
 
   /** Where the client stands. */
@@ -110,46 +102,39 @@ public final class RealtimeClient implements AutoCloseable {
 
   private final URI endpoint;
   private final Set<String> topics;
-  private final Map<String, String> headers;
-  private final @Nullable Supplier<Map<String, String>> headerSupplier;
+  private final StreamRequests requests;
   private final RealtimeClientListener listener;
   private final HttpClient http;
-  private final RetryPolicy<?> policy;
   private final Scheduler scheduler;
-  private final int maxCachePerTopic;
   private final int maxEventChars;
+  private final HeardChanges heard;
 
   private final ReentrantLock lock = new ReentrantLock(); // guards the connection lifecycle
   private State state = State.NEW;
   private long generation;
-  private int attempt;
-  private long previousDelayNanos;
+  private final Backoff backoff; // guarded by lock
   private @Nullable Cancellable reconnectTask;
   private @Nullable CompletableFuture<?> inFlight;
-  private @Nullable Stream stream;
+  private @Nullable SseStream stream;
   private volatile String lastEventId;
   private volatile long serverRetryMillis;
-
-  private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, LinkedHashMap<String, ChangeEvent>> cache = new ConcurrentHashMap<>();
-  private final ReentrantLock cacheLock = new ReentrantLock();
-  private final ConcurrentLinkedQueue<Watcher> watchers = new ConcurrentLinkedQueue<>();
   private final AtomicLong connects = new AtomicLong();
-  private final AtomicLong events = new AtomicLong();
+  private final SseStream.Receiver frames = new Frames();
 
   RealtimeClient(RealtimeClientBuilder b, HttpClient http) {
     this.endpoint = b.endpoint;
     this.topics = Set.copyOf(b.topics);
-    this.headers = Map.copyOf(b.headers);
-    this.headerSupplier = b.headerSupplier;
+    this.requests = new StreamRequests(endpoint, topics, b.headers, b.headerSupplier);
     this.listener = b.listener;
     this.http = http;
-    this.policy = b.policy;
+    this.backoff = Backoff.of(b.policy);
     this.scheduler = b.scheduler;
-    this.maxCachePerTopic = b.maxCachePerTopic;
     this.maxEventChars = b.maxEventChars;
-    this.lastEventId = b.resumeFrom.retain(topics).format();
-    b.resumeFrom.retain(topics).positions().forEach(seen::put);
+    Cursor resumeFrom = b.resumeFrom.retain(topics);
+    this.lastEventId = resumeFrom.format();
+    ChangeWaiters waiters = new ChangeWaiters(scheduler, () -> state() == State.CLOSED, "realtime client is closed",
+        () -> new CancellationException("realtime client closed"));
+    this.heard = new HeardChanges(endpoint, resumeFrom, b.maxCachePerTopic, listener, waiters);
   }
 
   /**
@@ -201,38 +186,18 @@ public final class RealtimeClient implements AutoCloseable {
       lock.unlock();
     }
     connects.incrementAndGet();
-    StringBuilder query = new StringBuilder("topics=");
-    query.append(URLEncoder.encode(String.join(",", new java.util.TreeSet<>(topics)), StandardCharsets.UTF_8));
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(endpoint + "?" + query))
-            .GET()
-            .header("Accept", "text/event-stream")
-            .header("Cache-Control", "no-cache");
-    headers.forEach(req::header);
-    if (headerSupplier != null) {
-      try { // asked on every connect: a rotated token is picked up here
-        Map<String, String> supplied = headerSupplier.get();
-        if (supplied != null) {
-          supplied.forEach((name, value) -> {
-            if (RealtimeClientBuilder.isReserved(name)) {
-              throw new IllegalArgumentException("header " + name + " is set by the client itself");
-            }
-            req.setHeader(name, value);
-          });
-        }
-      } catch (RuntimeException e) {
-        lost(gen, new SyncException("realtime stream " + endpoint + ": the header supplier failed: " + e, e));
-        return;
-      }
-    }
     String resumeId = lastEventId;
-    if (!resumeId.isEmpty()) {
-      req.header("Last-Event-ID", resumeId);
+    HttpRequest request;
+    try { // the header supplier is asked on every connect: a rotated token is picked up here
+      request = requests.build(resumeId);
+    } catch (RuntimeException e) {
+      lost(gen, new SyncException("realtime stream " + endpoint + ": the header supplier failed: " + e, e));
+      return;
     }
-    Stream s = new Stream(gen);
+    SseStream s = new SseStream(gen, endpoint, maxEventChars, resumeId, frames);
     CompletableFuture<HttpResponse<String>> f;
     try {
-      f = http.sendAsync(req.build(), info -> {
+      f = http.sendAsync(request, info -> {
         if (info.statusCode() == 200) {
           return HttpResponse.BodySubscribers.fromSubscriber(s, x -> "");
         }
@@ -255,7 +220,7 @@ public final class RealtimeClient implements AutoCloseable {
     }
     f.whenComplete((resp, failure) -> {
       if (failure != null) {
-        lost(gen, failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+        lost(gen, failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
       } else if (resp.statusCode() != 200) {
         refused(gen, resp);
       }
@@ -269,7 +234,7 @@ public final class RealtimeClient implements AutoCloseable {
     SyncException error =
         new SyncException("realtime stream " + endpoint + " answered " + status + ": "
             + (body.length() > 500 ? body.substring(0, 500) + "…" : body));
-    if (FATAL.contains(status) && !(status == 401 && headerSupplier != null)) {
+    if (FATAL.contains(status) && !(status == 401 && requests.rotatesHeaders())) {
       lock.lock();
       try {
         if (gen != generation || state == State.CLOSED) {
@@ -282,7 +247,7 @@ public final class RealtimeClient implements AutoCloseable {
         lock.unlock();
       }
       log.warn("Realtime stream {} refused for good: {}", endpoint, error.getMessage());
-      call(() -> listener.onFailed(error));
+      heard.tell("onFailed", () -> listener.onFailed(error));
       return;
     }
     lost(gen, error);
@@ -296,16 +261,13 @@ public final class RealtimeClient implements AutoCloseable {
       if (gen != generation || state == State.CLOSED || state == State.FAILED || state == State.WAITING) {
         return;
       }
-      Stream s = stream;
+      SseStream s = stream;
       if (s != null) {
         s.cancel();
       }
       stream = null;
       inFlight = null;
-      attempt++;
-      long backoff = policy.delayNanos(attempt, previousDelayNanos == 0 ? policy.initialDelay().toNanos() : previousDelayNanos, policy.random().nextDouble());
-      previousDelayNanos = backoff;
-      delayNanos = Math.max(backoff, Duration.ofMillis(serverRetryMillis).toNanos());
+      delayNanos = Math.max(backoff.nextDelayNanos(), Duration.ofMillis(serverRetryMillis).toNanos());
       state = State.WAITING;
       reconnectTask = scheduler.schedule(this::connect, delayNanos);
     } finally {
@@ -313,7 +275,7 @@ public final class RealtimeClient implements AutoCloseable {
     }
     Duration in = Duration.ofNanos(delayNanos);
     log.debug("Realtime stream {} lost ({}); reconnecting in {}", endpoint, cause, in);
-    call(() -> listener.onDisconnected(cause, in));
+    heard.tell("onDisconnected", () -> listener.onDisconnected(cause, in));
   }
 
   /** Drops the current connection as a network failure would; the client reconnects. For tests. */
@@ -335,7 +297,7 @@ public final class RealtimeClient implements AutoCloseable {
   @Override
   public void close() {
     Cancellable task;
-    Stream s;
+    SseStream s;
     CompletableFuture<?> f;
     lock.lock();
     try {
@@ -362,190 +324,56 @@ public final class RealtimeClient implements AutoCloseable {
     if (f != null) {
       f.cancel(true);
     }
-    for (Watcher w : watchers) {
-      w.future.completeExceptionally(new CancellationException("realtime client closed"));
-    }
+    heard.closed();
   }
 
-  // ---- the stream ---------------------------------------------------------------------------
+  // ---- what the stream says ----------------------------------------------------------------
 
-  /** One HTTP response body, parsed as it arrives. */
-  private final class Stream implements Flow.Subscriber<List<ByteBuffer>>, SseParser.Handler {
-    private final long gen;
-    private final SseParser parser = new SseParser(this, maxEventChars);
-    private final AtomicBoolean cancelled = new AtomicBoolean();
-    private volatile Flow.@Nullable Subscription subscription;
-
-    Stream(long gen) {
-      this.gen = gen;
-      parser.lastEventId(lastEventId);
-    }
-
-    void cancel() {
-      if (cancelled.compareAndSet(false, true)) {
-        Flow.Subscription sub = subscription;
-        if (sub != null) {
-          sub.cancel();
-        }
-      }
-    }
-
+  /** Hears the streams; kept off the public type. */
+  private final class Frames implements SseStream.Receiver {
     @Override
-    public void onSubscribe(Flow.Subscription sub) {
-      subscription = sub;
-      if (cancelled.get()) {
-        sub.cancel();
-        return;
-      }
-      sub.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      if (cancelled.get()) {
-        return;
-      }
-      try {
-        for (ByteBuffer b : items) {
-          parser.feed(b);
-        }
-      } catch (IllegalStateException tooLarge) {
-        log.warn("Realtime stream {} sent bad input: {}", endpoint, tooLarge.getMessage());
-        lost(gen, tooLarge);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      lost(gen, t);
-    }
-
-    @Override
-    public void onComplete() {
-      parser.end();
-      lost(gen, null);
-    }
-
-    @Override
-    public void onRetry(long millis) {
-      serverRetryMillis = millis;
-    }
-
-    @Override
-    public void onEvent(String type, String data, String id) {
-      if (cancelled.get()) {
-        return;
-      }
+    public void onFrame(long gen, String type, String data, String id) {
       lastEventId = id;
       switch (type) {
-        case "subscribed" -> onSubscribed(id);
-        case "reset" -> onResetFrame(data);
-        case "insert", "update", "delete", "broadcast" -> onChange(data);
+        case "subscribed" -> connected(gen, id);
+        case "reset" -> heard.reset(data);
+        case "insert", "update", "delete", "broadcast" -> heard.change(data);
         default -> log.debug("Realtime stream {} sent an unknown event type '{}'", endpoint, type);
       }
     }
 
-    private void onSubscribed(String id) {
-      Cursor start;
-      try {
-        start = Cursor.parse(id);
-      } catch (IllegalArgumentException e) {
-        start = Cursor.EMPTY;
-      }
-      lock.lock();
-      try {
-        if (gen != generation || state == State.CLOSED) {
-          return;
-        }
-        state = State.CONNECTED;
-        attempt = 0;
-        previousDelayNanos = 0;
-      } finally {
-        lock.unlock();
-      }
-      start.positions().forEach((t, p) -> seen.merge(t, p, Math::max));
-      Cursor c = start;
-      call(() -> listener.onConnected(c));
+    @Override
+    public void onServerRetry(long millis) {
+      serverRetryMillis = millis;
     }
 
-    private void onResetFrame(String data) {
-      String topic;
-      String reason;
-      long position;
-      try {
-        JsonNode n = MAPPER.readTree(data);
-        topic = n.path("topic").asText("");
-        reason = n.path("reason").asText("");
-        position = n.path("position").asLong(0);
-      } catch (IOException e) {
-        log.warn("Realtime stream {} sent a malformed reset ({} chars): {}", endpoint, data.length(), e.getMessage());
-        return;
-      }
-      seen.put(topic, position);
-      cacheLock.lock();
-      try {
-        cache.remove(topic);
-      } finally {
-        cacheLock.unlock();
-      }
-      call(() -> listener.onReset(topic, reason));
-    }
-
-    private void onChange(String data) {
-      ChangeEvent e;
-      try {
-        e = ChangeEventJson.fromJson(data);
-      } catch (IllegalArgumentException bad) {
-        log.warn("Realtime stream {} sent a malformed event: {}", endpoint, bad.getMessage());
-        return;
-      }
-      Long before = seen.get(e.topic());
-      if (before != null && e.position() <= before) {
-        return; // already heard
-      }
-      seen.put(e.topic(), e.position());
-      events.incrementAndGet();
-      remember(e);
-      for (Watcher w : watchers) {
-        try {
-          if (!w.future.isDone() && w.predicate.test(e)) {
-            w.future.complete(e);
-          }
-        } catch (RuntimeException | Error t) {
-          w.future.completeExceptionally(t);
-        }
-      }
-      call(() -> listener.onEvent(e));
+    @Override
+    public void onEnded(long gen, @Nullable Throwable cause) {
+      lost(gen, cause);
     }
   }
 
-  private void remember(ChangeEvent e) {
-    String key = e.key();
-    if (key == null || !e.type().isEntityChange() || maxCachePerTopic == 0) {
-      return;
-    }
-    cacheLock.lock();
+  /** The server confirmed the subscription of connection {@code gen}: the backoff starts over. */
+  private void connected(long gen, String id) {
+    Cursor start;
     try {
-      LinkedHashMap<String, ChangeEvent> m = cache.computeIfAbsent(e.topic(), t -> new LinkedHashMap<>());
-      m.remove(key);
-      if (e.type() != ChangeType.DELETE) {
-        m.put(key, e);
-        if (m.size() > maxCachePerTopic) {
-          String eldest = m.keySet().iterator().next();
-          m.remove(eldest);
-        }
+      start = Cursor.parse(id);
+    } catch (IllegalArgumentException e) {
+      start = Cursor.EMPTY;
+    }
+    lock.lock();
+    try {
+      if (gen != generation || state == State.CLOSED) {
+        return;
       }
+      state = State.CONNECTED;
+      backoff.reset();
     } finally {
-      cacheLock.unlock();
+      lock.unlock();
     }
-  }
-
-  private void call(Runnable r) {
-    try {
-      r.run();
-    } catch (RuntimeException | Error t) {
-      log.warn("Realtime client listener {} threw", listener, t);
-    }
+    heard.subscribed(start);
+    Cursor c = start;
+    heard.tell("onConnected", () -> listener.onConnected(c));
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -554,13 +382,7 @@ public final class RealtimeClient implements AutoCloseable {
   public Optional<ChangeEvent> latest(String topic, String key) {
     Objects.requireNonNull(topic, "topic cannot be null");
     Objects.requireNonNull(key, "key cannot be null");
-    cacheLock.lock();
-    try {
-      Map<String, ChangeEvent> m = cache.get(topic);
-      return m == null ? Optional.empty() : Optional.ofNullable(m.get(key));
-    } finally {
-      cacheLock.unlock();
-    }
+    return heard.latest(topic, key);
   }
 
   /**
@@ -574,35 +396,7 @@ public final class RealtimeClient implements AutoCloseable {
    * @throws IllegalStateException if the client is closed
    */
   public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
-    Objects.requireNonNull(predicate, "predicate cannot be null");
-    Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-    }
-    if (state() == State.CLOSED) {
-      throw new IllegalStateException("realtime client is closed");
-    }
-    Watcher w = new Watcher(predicate);
-    watchers.add(w);
-    Cancellable timer = scheduler.schedule(
-        () -> w.future.completeExceptionally(new TimeoutException("no matching change within " + timeout)), timeout);
-    w.future.whenComplete((e, t) -> {
-      timer.cancel();
-      watchers.remove(w);
-    });
-    if (state() == State.CLOSED) {
-      w.future.completeExceptionally(new CancellationException("realtime client closed"));
-    }
-    return w.future;
-  }
-
-  private static final class Watcher {
-    final Predicate<? super ChangeEvent> predicate;
-    final CompletableFuture<ChangeEvent> future = new CompletableFuture<>();
-
-    Watcher(Predicate<? super ChangeEvent> predicate) {
-      this.predicate = predicate;
-    }
+    return heard.await(predicate, timeout);
   }
 
   /** Returns where the client stands. */
@@ -627,7 +421,7 @@ public final class RealtimeClient implements AutoCloseable {
 
   /** Returns how many change events the client has delivered (duplicates excluded). */
   public long eventsReceived() {
-    return events.get();
+    return heard.eventsReceived();
   }
 
   /** Returns the topics heard. */
@@ -639,5 +433,4 @@ public final class RealtimeClient implements AutoCloseable {
   public String toString() {
     return "RealtimeClient[" + endpoint + " " + topics + " " + state() + "]";
   }
-
 }
