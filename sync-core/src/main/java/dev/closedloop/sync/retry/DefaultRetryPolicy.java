@@ -371,7 +371,9 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     if (b != null) {
       b.onSuccess();
     }
-    listenerGroup.fire("onSuccess", RetryListener::onSuccess, attempts, result);
+    if (!listenerGroup.isEmpty()) { // the hot path: not even the boxing of attempts without listeners
+      listenerGroup.fire("onSuccess", RetryListener::onSuccess, attempts, result);
+    }
     if (own != null) {
       Listeners.isolate(log, "Retry", own, "onSuccess", () -> own.onSuccess(attempts, result));
     }
