@@ -212,4 +212,53 @@ class NodeFanoutConcurrencyTest {
       node.close();
     }
   }
+
+  @Test
+  void closingTheNodeWhileAListenerIsBlockedDeliversItsQueueThenBusClosedWithoutUnfollowing() throws Exception {
+    node = NodeFanout.create(source, 64, 1);
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    List<String> heard = new CopyOnWriteArrayList<>();
+    try {
+      node.subscribe(Set.of("t"), Cursor.EMPTY, new RealtimeListener() {
+        @Override
+        public void onEvent(ChangeEvent event) {
+          heard.add("t" + event.position());
+          if (event.position() == 1) {
+            inside.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }
+
+        @Override
+        public void onClosed(CloseReason reason) {
+          heard.add("closed " + reason);
+          closed.countDown();
+        }
+      });
+      for (long p = 1; p <= 4; p++) {
+        append(p);
+        ring();
+      }
+      assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+
+      node.close(); // returns while the listener is blocked
+
+      assertThat(node.isClosed()).isTrue();
+      assertThat(node.subscriptionCount()).isZero();
+      release.countDown();
+      assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard).containsExactly("t1", "t2", "t3", "t4", "closed BUS_CLOSED");
+      assertThat(follows.get()).isEqualTo(1);
+      assertThat(unfollows.get()).isZero(); // a closed node tells its source nothing more
+    } finally {
+      release.countDown();
+      node.close();
+    }
+  }
 }
