@@ -1,5 +1,6 @@
 package dev.closedloop.sync.client;
 
+import dev.closedloop.sync.spi.Listeners;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,13 +36,7 @@ final class ConnectivityListeners {
     if (online.getAndSet(value) == value) {
       return false;
     }
-    for (Connectivity.Listener l : listeners) {
-      try {
-        l.onChange(value);
-      } catch (RuntimeException | Error e) {
-        log.warn("Connectivity listener {} threw", l, e);
-      }
-    }
+    Listeners.of(listeners, log, "Connectivity").fire("onChange", Connectivity.Listener::onChange, value);
     return true;
   }
 }

@@ -1,16 +1,20 @@
 package dev.closedloop.sync.client;
 
+import dev.closedloop.sync.time.Clock;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One step of the per-attempt pipeline, OkHttp style: it may change the exchange, call {@link
- * Chain#proceed} (at most once) and look at or replace what comes back. The pipeline of a mutation
- * attempt is {@link IdempotencyKeyInterceptor} → {@link BreakerInterceptor} → {@link
- * ClassifyInterceptor} → {@link SendInterceptor}; offline replay uses the same steps without the
- * breaker. The retry loop and the offline queue sit around the chain, in {@link
- * DefaultSyncMutation}.
+ * Chain#proceed} (at most once) and look at or replace what comes back. The pipeline is defined
+ * once, by {@link #pipeline}: {@link IdempotencyKeyInterceptor} → {@link BreakerInterceptor} →
+ * {@link ClassifyInterceptor} → {@link SendInterceptor} for a mutation attempt; offline replay
+ * uses the same steps without the breaker. The retry loop and the offline queue sit around the
+ * chain, in {@link DefaultSyncMutation}.
  */
 interface Interceptor {
 
@@ -25,6 +29,22 @@ interface Interceptor {
     Exchange exchange();
 
     CompletableFuture<HttpResponse<byte[]>> proceed(Exchange exchange);
+  }
+
+  /**
+   * Returns the pipeline, the one definition both paths use: the key, then the breaker if {@code
+   * breaker} is not null (a live attempt; a replay passes null), then classification, then the
+   * send over {@code http} (or the shared client).
+   */
+  static List<Interceptor> pipeline(@Nullable Interceptor breaker, Clock clock, @Nullable HttpClient http) {
+    List<Interceptor> chain = new ArrayList<>(4);
+    chain.add(IdempotencyKeyInterceptor.INSTANCE);
+    if (breaker != null) {
+      chain.add(breaker);
+    }
+    chain.add(new ClassifyInterceptor(clock));
+    chain.add(new SendInterceptor(http != null ? http : SharedHttp.client()));
+    return List.copyOf(chain);
   }
 
   /** Runs {@code exchange} through {@code interceptors}; the last one must not proceed. */

@@ -121,8 +121,7 @@ public final class OfflineSync implements AutoCloseable {
   OfflineSync(OfflineSyncBuilder b) {
     this.queue = b.queue;
     this.clock = b.clock;
-    this.interceptors = List.of(IdempotencyKeyInterceptor.INSTANCE, new ClassifyInterceptor(clock),
-        new SendInterceptor(b.http != null ? b.http : SharedHttp.client()));
+    this.interceptors = Interceptor.pipeline(null, clock, b.http); // the live path's steps, no breaker
     this.secretHeaders = b.secretHeaders;
     this.handlers = Map.copyOf(b.handlers);
     this.listeners = List.copyOf(b.listeners);

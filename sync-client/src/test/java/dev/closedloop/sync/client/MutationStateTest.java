@@ -43,7 +43,7 @@ class MutationStateTest {
     DefaultSyncMutation<Item, String> m = (DefaultSyncMutation<Item, String>) SyncMutation.<Item, String>builder("s")
         .endpoint(URI.create("http://127.0.0.1:9/x")).listener(rec).build();
     Exchange e = new Exchange("s", "POST", URI.create("http://127.0.0.1:9/x"), Map.of(), new byte[0], "k1", null, null);
-    DefaultSyncMutation.Call<Item, String> call = new DefaultSyncMutation.Call<>(m, new Item("1", "x"), e, 1);
+    DefaultMutationCall<Item, String> call = new DefaultMutationCall<>(m, new Item("1", "x"), e, 1);
 
     assertThat(call.move(new MutationState.Success<>("early"), null)).isFalse(); // IDLE -> SUCCESS
     assertThat(call.move(new MutationState.Pending<>(1, 3, null), null)).isTrue();

@@ -7,6 +7,7 @@ import static dev.closedloop.sync.breaker.Stripes.REJECTED;
 import static dev.closedloop.sync.breaker.Stripes.SLOW_FAILURES;
 import static dev.closedloop.sync.breaker.Stripes.SLOW_SUCCESSES;
 
+import dev.closedloop.sync.spi.Listeners;
 import dev.closedloop.sync.time.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -77,7 +78,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
   private final Predicate<Throwable> recordFailure;
   private final Predicate<Throwable> ignore;
   private final Ticker ticker;
-  private final CircuitBreakerListener[] listeners;
+  private final Listeners<CircuitBreakerListener> listeners;
 
   /** Cumulative counters, one padded row per stripe; see {@link Stripes}. */
   private final long[] rows = Stripes.newRows();
@@ -101,7 +102,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
     this.recordFailure = b.recordFailure;
     this.ignore = b.ignore;
     this.ticker = b.ticker;
-    this.listeners = b.listeners.toArray(new CircuitBreakerListener[0]);
+    this.listeners = Listeners.of(b.listeners, log, "Circuit breaker '" + b.name + "'");
     this.phase = Phase.closed(1, newWindow());
   }
 
@@ -168,13 +169,7 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
 
   private long reject(Phase p, long untilTrialNanos, boolean throwing) {
     Stripes.add(rows, REJECTED, 1L);
-    for (CircuitBreakerListener l : listeners) {
-      try {
-        l.onCallRejected(name, p.state);
-      } catch (Throwable t) {
-        listenerFailed(l, "onCallRejected", t);
-      }
-    }
+    listeners.fire("onCallRejected", CircuitBreakerListener::onCallRejected, name, p.state);
     if (!throwing) {
       return NO_PERMIT;
     }
@@ -391,30 +386,13 @@ final class DefaultCircuitBreaker implements CircuitBreaker {
 
   private void publishTransition(State from, State to) {
     log.debug("Circuit breaker '{}' moved from {} to {}", name, from, to);
-    for (CircuitBreakerListener l : listeners) {
-      try {
-        l.onStateTransition(name, from, to);
-      } catch (Throwable t) {
-        listenerFailed(l, "onStateTransition", t);
-      }
+    if (!listeners.isEmpty()) {
+      listeners.fire("onStateTransition", l -> l.onStateTransition(name, from, to));
     }
   }
 
   private void publishReclaimed() {
-    for (CircuitBreakerListener l : listeners) {
-      try {
-        l.onTrialReclaimed(name);
-      } catch (Throwable t) {
-        listenerFailed(l, "onTrialReclaimed", t);
-      }
-    }
-  }
-
-  private void listenerFailed(CircuitBreakerListener l, String event, Throwable t) {
-    if (t instanceof VirtualMachineError) {
-      throw (VirtualMachineError) t;
-    }
-    log.warn("Circuit breaker '{}': listener {} failed in {}; ignored", name, l, event, t);
+    listeners.fire("onTrialReclaimed", CircuitBreakerListener::onTrialReclaimed, name);
   }
 
   // ------------------------------------------------------------------ queries

@@ -46,21 +46,26 @@ final class AsyncRetryExecution<R, F> implements Runnable {
       DefaultRetryPolicy<R> policy,
       @Nullable Supplier<? extends CompletionStage<? extends R>> plain,
       @Nullable Function<? super AttemptContext, ? extends CompletionStage<? extends R>> withContext,
-      boolean outcomeWanted) {
+      boolean outcomeWanted,
+      @Nullable RetryListener<? super R> own) {
     this.policy = policy;
-    this.exec = new RetryExecution<>(policy, policy.ticker.read());
+    this.exec = new RetryExecution<>(policy, policy.ticker.read(), own);
     this.plain = plain;
     this.withContext = withContext;
     this.result = new CompletableFuture<>();
     this.outcomeWanted = outcomeWanted;
   }
 
-  /** Starts a call whose future completes with the result, or exceptionally as execute throws. */
+  /**
+   * Starts a call whose future completes with the result, or exceptionally as execute throws;
+   * {@code own}, if not null, hears this call's events after the policy's listeners.
+   */
   static <R> CompletableFuture<R> execute(
       DefaultRetryPolicy<R> policy,
       @Nullable Supplier<? extends CompletionStage<? extends R>> plain,
-      @Nullable Function<? super AttemptContext, ? extends CompletionStage<? extends R>> withContext) {
-    AsyncRetryExecution<R, R> e = new AsyncRetryExecution<>(policy, plain, withContext, false);
+      @Nullable Function<? super AttemptContext, ? extends CompletionStage<? extends R>> withContext,
+      @Nullable RetryListener<? super R> own) {
+    AsyncRetryExecution<R, R> e = new AsyncRetryExecution<>(policy, plain, withContext, false, own);
     e.start();
     return e.result;
   }
@@ -68,7 +73,7 @@ final class AsyncRetryExecution<R, F> implements Runnable {
   /** Starts a call whose future completes with its outcome. */
   static <R> CompletableFuture<RetryOutcome<R>> run(
       DefaultRetryPolicy<R> policy, Supplier<? extends CompletionStage<? extends R>> plain) {
-    AsyncRetryExecution<R, RetryOutcome<R>> e = new AsyncRetryExecution<>(policy, plain, null, true);
+    AsyncRetryExecution<R, RetryOutcome<R>> e = new AsyncRetryExecution<>(policy, plain, null, true, null);
     e.start();
     return e.result;
   }

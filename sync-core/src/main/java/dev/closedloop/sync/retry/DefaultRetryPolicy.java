@@ -1,5 +1,6 @@
 package dev.closedloop.sync.retry;
 
+import dev.closedloop.sync.spi.Listeners;
 import dev.closedloop.sync.time.RandomSource;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
@@ -46,8 +47,7 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   final long maxNanos;
   final long deadlineNanos; // Long.MAX_VALUE when none
   final long attemptTimeoutNanos; // -1 when none
-  final RetryListener<? super R>[] listenerArray;
-  final Sleeper sleeper;
+  final Listeners<RetryListener<? super R>> listenerGroup;
 
   DefaultRetryPolicy(RetryPolicyBuilder<R> b) {
     this.maxAttempts = b.maxAttempts;
@@ -71,10 +71,7 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
     this.maxNanos = saturatedNanos(maxDelay);
     this.deadlineNanos = deadline == null ? Long.MAX_VALUE : saturatedNanos(deadline);
     this.attemptTimeoutNanos = attemptTimeout == null ? -1 : saturatedNanos(attemptTimeout);
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    RetryListener<? super R>[] array = this.listeners.toArray(new RetryListener[0]);
-    this.listenerArray = array;
-    this.sleeper = Sleeper.of(ticker, scheduler);
+    this.listenerGroup = Listeners.of(this.listeners, log, "Retry");
   }
 
   @Override
@@ -267,14 +264,23 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   @Override
   public CompletableFuture<R> executeAsync(Supplier<? extends CompletionStage<? extends R>> call) {
     Objects.requireNonNull(call, "call cannot be null");
-    return AsyncRetryExecution.execute(this, call, null);
+    return AsyncRetryExecution.execute(this, call, null, null);
   }
 
   @Override
   public CompletableFuture<R> executeAsync(
       Function<? super AttemptContext, ? extends CompletionStage<? extends R>> call) {
     Objects.requireNonNull(call, "call cannot be null");
-    return AsyncRetryExecution.execute(this, null, call);
+    return AsyncRetryExecution.execute(this, null, call, null);
+  }
+
+  @Override
+  public CompletableFuture<R> executeAsync(
+      Function<? super AttemptContext, ? extends CompletionStage<? extends R>> call,
+      RetryListener<? super R> listener) {
+    Objects.requireNonNull(call, "call cannot be null");
+    Objects.requireNonNull(listener, "listener cannot be null");
+    return AsyncRetryExecution.execute(this, null, call, listener);
   }
 
   @Override
@@ -306,7 +312,7 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
       // a result's verdict depends neither on time nor on the attempt: no clock read to decide it
       first = resultVerdict(result);
       if (first != null && first.reason() == RetryDecision.Reason.SUCCEEDED) {
-        succeeded(1, result);
+        succeeded(1, result, null);
         return result;
       }
     }
@@ -356,48 +362,41 @@ final class DefaultRetryPolicy<R> implements RetryPolicy<R> {
   // ---------------------------------------------------------------------------------------------
   // Budget and listeners
 
-  /** A call succeeded on attempt {@code attempts}: refill the budget, tell the listeners. */
-  void succeeded(int attempts, @Nullable R result) {
+  /**
+   * A call succeeded on attempt {@code attempts}: refill the budget, tell the listeners (the
+   * policy's, then the call's own, if it has one).
+   */
+  void succeeded(int attempts, @Nullable R result, @Nullable RetryListener<? super R> own) {
     RetryBudget b = budget;
     if (b != null) {
       b.onSuccess();
     }
-    for (RetryListener<? super R> l : listenerArray) {
-      try {
-        l.onSuccess(attempts, result);
-      } catch (Throwable t) {
-        listenerFailed(l, "onSuccess", t);
-      }
+    if (!listenerGroup.isEmpty()) { // the hot path: not even the boxing of attempts without listeners
+      listenerGroup.fire("onSuccess", RetryListener::onSuccess, attempts, result);
+    }
+    if (own != null) {
+      Listeners.isolate(log, "Retry", own, "onSuccess", () -> own.onSuccess(attempts, result));
     }
   }
 
-  void fireRetryScheduled(int attempt, @Nullable R result, @Nullable Throwable failure, RetryDecision decision) {
-    for (RetryListener<? super R> l : listenerArray) {
-      try {
-        l.onRetryScheduled(attempt, result, failure, decision);
-      } catch (Throwable t) {
-        listenerFailed(l, "onRetryScheduled", t);
-      }
+  void fireRetryScheduled(int attempt, @Nullable R result, @Nullable Throwable failure, RetryDecision decision,
+      @Nullable RetryListener<? super R> own) {
+    if (!listenerGroup.isEmpty()) {
+      listenerGroup.fire("onRetryScheduled", l -> l.onRetryScheduled(attempt, result, failure, decision));
+    }
+    if (own != null) {
+      Listeners.isolate(log, "Retry", own, "onRetryScheduled",
+          () -> own.onRetryScheduled(attempt, result, failure, decision));
     }
   }
 
   @SuppressWarnings("unchecked")
-  void fireFailure(RetryOutcome<R> outcome) {
-    for (RetryListener<? super R> l : listenerArray) {
-      try {
-        // A listener of a supertype of R reads the outcome's result as that supertype: safe.
-        ((RetryListener<R>) l).onFailure(outcome);
-      } catch (Throwable t) {
-        listenerFailed(l, "onFailure", t);
-      }
+  void fireFailure(RetryOutcome<R> outcome, @Nullable RetryListener<? super R> own) {
+    // A listener of a supertype of R reads the outcome's result as that supertype: safe.
+    listenerGroup.fire("onFailure", (l, o) -> ((RetryListener<R>) l).onFailure(o), outcome);
+    if (own != null) {
+      Listeners.isolate(log, "Retry", own, "onFailure", () -> ((RetryListener<R>) own).onFailure(outcome));
     }
-  }
-
-  private static void listenerFailed(RetryListener<?> listener, String method, Throwable t) {
-    if (t instanceof VirtualMachineError) {
-      throw (VirtualMachineError) t;
-    }
-    log.warn("Retry listener {} threw from {}; ignored", listener, method, t);
   }
 
   private long hintNanos(@Nullable R result, @Nullable Throwable failure) {

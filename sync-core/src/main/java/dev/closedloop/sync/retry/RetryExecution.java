@@ -47,6 +47,7 @@ final class RetryExecution<R> {
 
   private final DefaultRetryPolicy<R> policy;
   final long startNanos;
+  private final @Nullable RetryListener<? super R> own;
   private int attempt = 1;
   private int attemptsRun;
   private long previousDelayNanos;
@@ -58,8 +59,14 @@ final class RetryExecution<R> {
   private @Nullable RetryOutcome<R> outcome;
 
   RetryExecution(DefaultRetryPolicy<R> policy, long startNanos) {
+    this(policy, startNanos, null);
+  }
+
+  /** An execution whose events {@code own} hears too, after the policy's listeners. */
+  RetryExecution(DefaultRetryPolicy<R> policy, long startNanos, @Nullable RetryListener<? super R> own) {
     this.policy = policy;
     this.startNanos = startNanos;
+    this.own = own;
   }
 
   /** Returns the number of the attempt to run next (or running now), 1-based. */
@@ -103,7 +110,7 @@ final class RetryExecution<R> {
     RetryBudget budget = policy.budget;
     switch (reason) {
       case SUCCEEDED:
-        policy.succeeded(attempt, result);
+        policy.succeeded(attempt, result, own);
         outcome = new RetryOutcome.Success<>(result, attempt, Duration.ofNanos(totalDelayNanos));
         return DONE;
       case ABORTED:
@@ -119,7 +126,7 @@ final class RetryExecution<R> {
         if (failure != null) {
           remember(failure);
         }
-        policy.fireRetryScheduled(attempt, result, failure, decision);
+        policy.fireRetryScheduled(attempt, result, failure, decision, own);
         long delay = decision.delayNanos();
         previousDelayNanos = delay;
         totalDelayNanos = saturatedAdd(totalDelayNanos, delay);
@@ -203,7 +210,7 @@ final class RetryExecution<R> {
 
   private long finish(RetryOutcome<R> o) {
     outcome = o;
-    policy.fireFailure(o);
+    policy.fireFailure(o, own);
     return DONE;
   }
 
@@ -255,7 +262,7 @@ final class RetryExecution<R> {
     while (delay != DONE) {
       if (delay > 0) {
         try {
-          policy.sleeper.sleep(delay);
+          policy.scheduler.sleep(delay, policy.ticker); // fake time: no real sleep
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           exec.onWaitInterrupted(e);

@@ -231,6 +231,19 @@ public interface RetryPolicy<R> {
       Function<? super AttemptContext, ? extends CompletionStage<? extends R>> call);
 
   /**
+   * Like {@link #executeAsync(Function)}, with a listener of this call alone: {@code listener}
+   * hears the call's events (a retry scheduled, the success or the failure) after the policy's
+   * own listeners, on the same threads and under the same contract. An engine that needs each
+   * call's events (a mutation moving its call's state) builds its policy once and passes the
+   * call's listener here, instead of building a policy per call.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  CompletableFuture<R> executeAsync(
+      Function<? super AttemptContext, ? extends CompletionStage<? extends R>> call,
+      RetryListener<? super R> listener);
+
+  /**
    * Runs {@code call} like {@link #executeAsync(Supplier)}; the future completes with the
    * outcome, never exceptionally for a failure of the call.
    *

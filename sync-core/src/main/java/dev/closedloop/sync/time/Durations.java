@@ -2,7 +2,7 @@ package dev.closedloop.sync.time;
 
 import java.time.Duration;
 
-/** Duration arithmetic that saturates instead of overflowing. Not part of the API. */
+/** Duration arithmetic that saturates instead of overflowing, and the fakes' interrupt check. Not part of the API. */
 final class Durations {
   private Durations() {}
 
@@ -11,6 +11,13 @@ final class Durations {
       return d.toNanos();
     } catch (ArithmeticException overflow) {
       return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /** Throws (and clears the flag) if the calling thread is interrupted: a fake wait's check. */
+  static void checkInterrupt() throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException("interrupted while waiting");
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.closedloop.sync.time;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a task after a delay. The library's asynchronous paths wait through a scheduler and never
@@ -29,6 +30,30 @@ public interface Scheduler {
   default Cancellable schedule(Runnable task, Duration delay) {
     Objects.requireNonNull(delay, "delay cannot be null");
     return schedule(task, Durations.saturatedNanos(delay));
+  }
+
+  /**
+   * Blocks the calling thread until {@code nanos} (positive) have passed on {@code ticker}, the
+   * time source the caller measures by: the blocking retry path waits here between attempts.
+   *
+   * <p>The default sleeps the real time, unless {@code ticker} is a {@link ManualTicker}, which no
+   * sleep could move: then it advances that ticker instead. {@link VirtualScheduler} overrides it:
+   * on its own ticker the wait advances the scheduler, running the tasks that come due (an
+   * attempt-timeout watchdog, a test's own events) in order on the calling thread. So a caller on
+   * fake time never really sleeps, and needs no check of which fake it was given.
+   *
+   * <p>Interruptible: an interrupt pending before the wait, or arriving during a real sleep,
+   * clears the flag and throws {@link InterruptedException}.
+   *
+   * @throws InterruptedException if the thread is interrupted
+   */
+  default void sleep(long nanos, Ticker ticker) throws InterruptedException {
+    if (ticker instanceof ManualTicker) {
+      Durations.checkInterrupt();
+      ((ManualTicker) ticker).advanceNanos(nanos);
+    } else {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    }
   }
 
   /**

@@ -86,6 +86,22 @@ public final class VirtualScheduler implements Scheduler {
   }
 
   /**
+   * Waits on virtual time: when {@code ticker} is this scheduler's own, {@link #advance advances}
+   * by {@code nanos}, running the tasks that come due on the calling thread; any other ticker is
+   * waited on as {@link Scheduler#sleep} does. Checks for an interrupt before and after.
+   */
+  @Override
+  public void sleep(long nanos, Ticker ticker) throws InterruptedException {
+    if (ticker != this.ticker) {
+      Scheduler.super.sleep(nanos, ticker);
+      return;
+    }
+    Durations.checkInterrupt();
+    advance(Duration.ofNanos(nanos));
+    Durations.checkInterrupt();
+  }
+
+  /**
    * Runs every task that is due at the current time (including tasks those tasks schedule with
    * no delay), without moving time.
    *

@@ -1,6 +1,6 @@
 package dev.closedloop.sync.realtime;
 
-import dev.closedloop.sync.time.Cancellable;
+import dev.closedloop.sync.realtime.spi.ChangeWaiters;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
@@ -17,9 +17,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -62,10 +60,9 @@ public final class InProcessRealtimeBus implements RealtimeBus {
   private final RealtimeFanout fanout;
   private final Clock clock;
   private final Ticker ticker;
-  private final Scheduler scheduler;
 
   private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Watcher> watchers = new ConcurrentLinkedQueue<>();
+  private final ChangeWaiters waiters;
   private final AtomicLong published = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -77,7 +74,8 @@ public final class InProcessRealtimeBus implements RealtimeBus {
         : RealtimeFanout.withExecutor(b.queueCapacity, given, this::unregister);
     this.clock = b.clock;
     this.ticker = b.ticker;
-    this.scheduler = b.scheduler;
+    this.waiters = new ChangeWaiters(b.scheduler, closed::get, "realtime bus is closed",
+        () -> new IllegalStateException("realtime bus is closed"));
   }
 
   /** Returns a builder with the defaults above. */
@@ -117,7 +115,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       t.lock.unlock();
     }
     published.incrementAndGet();
-    notifyWatchers(event);
+    waiters.offer(event);
     return event.position();
   }
 
@@ -242,7 +240,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
 
   /**
    * Returns a future completed with the first event published after this call that {@code
-   * predicate} accepts, or failed with a {@link TimeoutException} after {@code timeout} (measured
+   * predicate} accepts, or failed with a {@link java.util.concurrent.TimeoutException} after {@code timeout} (measured
    * by the bus's {@link Scheduler}), or with an {@link IllegalStateException} if the bus closes.
    * No thread waits: the predicate runs on the publishing thread, so keep it cheap; if it throws,
    * the future fails with that exception. Cancelling the future unregisters it.
@@ -252,51 +250,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
    * @throws IllegalStateException if the bus is closed
    */
   public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
-    Objects.requireNonNull(predicate, "predicate cannot be null");
-    Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-    }
-    ensureOpen();
-    Watcher w = new Watcher(predicate);
-    watchers.add(w);
-    Cancellable timer =
-        scheduler.schedule(
-            () -> w.future.completeExceptionally(
-                new TimeoutException("no matching change within " + timeout)),
-            timeout);
-    w.future.whenComplete((e, t) -> {
-      timer.cancel();
-      watchers.remove(w);
-    });
-    if (closed.get()) {
-      w.future.completeExceptionally(new IllegalStateException("realtime bus is closed"));
-    }
-    return w.future;
-  }
-
-  private void notifyWatchers(ChangeEvent event) {
-    for (Watcher w : watchers) {
-      if (w.future.isDone()) {
-        continue;
-      }
-      try {
-        if (w.predicate.test(event)) {
-          w.future.complete(event);
-        }
-      } catch (RuntimeException | Error t) {
-        w.future.completeExceptionally(t);
-      }
-    }
-  }
-
-  private static final class Watcher {
-    final Predicate<? super ChangeEvent> predicate;
-    final CompletableFuture<ChangeEvent> future = new CompletableFuture<>();
-
-    Watcher(Predicate<? super ChangeEvent> predicate) {
-      this.predicate = predicate;
-    }
+    return waiters.await(predicate, timeout);
   }
 
   @Override
@@ -310,9 +264,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       t.lock.unlock();
     }
     fanout.close();
-    for (Watcher w : watchers) {
-      w.future.completeExceptionally(new IllegalStateException("realtime bus is closed"));
-    }
+    waiters.closeAll();
   }
 
   /** Returns whether {@link #close()} was called. */

@@ -1,12 +1,11 @@
 package dev.closedloop.sync.realtime;
 
+import dev.closedloop.sync.realtime.spi.LatestEvents;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -18,7 +17,7 @@ final class TopicState {
   final String name;
   final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry> log = new ArrayDeque<>();
-  private final LinkedHashMap<String, ChangeEvent> latest;
+  private final LatestEvents latest;
   final LinkedHashSet<RealtimeFanout.Member> subscribers = new LinkedHashSet<>();
   private long head;
   /** The position of the newest event evicted from the log; 0 if none was. */
@@ -29,15 +28,7 @@ final class TopicState {
 
   TopicState(String name, int maxLatest) {
     this.name = name;
-    this.latest =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, ChangeEvent> eldest) {
-            return size() > maxLatest;
-          }
-        };
+    this.latest = new LatestEvents(maxLatest);
   }
 
   long head() {
@@ -54,13 +45,7 @@ final class TopicState {
     long size = event.approximateSizeBytes();
     log.addLast(new Entry(event, nowNanos, size));
     logBytes += size;
-    String key = event.key();
-    if (key != null && event.type().isEntityChange()) {
-      latest.remove(key); // re-insert at the end: eviction drops the least recently changed
-      if (event.type() != ChangeType.DELETE && limits.maxLatestPerTopic() > 0) {
-        latest.put(key, event);
-      }
-    }
+    latest.apply(event);
     trim(nowNanos, limits);
   }
 
