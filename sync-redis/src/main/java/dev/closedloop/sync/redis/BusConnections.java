@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * publish), and one for Pub/Sub. On a cluster the first two route every command by its key's
  * slot; the Pub/Sub connection listens on one node, which hears every node's {@code PUBLISH}
  * (classic Pub/Sub is broadcast over the cluster bus), and reconnects to another node when that
- * one goes away, subscribing again.
+ * one goes away, subscribing again. On a cluster the client name is also in the seed URIs, so
+ * that connections the cluster client opens later (to a promoted replica, or after a reconnect)
+ * carry it too; those carry the bus's name without the {@code -reader} or {@code -listener}
+ * suffix.
  *
  * <p>This class is threadsafe (Lettuce's connections are); {@link #close()} is idempotent.
  */

@@ -73,8 +73,9 @@ import org.slf4j.LoggerFactory;
  *       not depend on how much the stream retains.
  * </ul>
  *
- * A topic holding a brace still works: Redis hashes the text between the first {@code {} and
- * the first {@code }} after it, which is the same for the three keys of one topic.
+ * Topics hold no braces ({@code [A-Za-z0-9._-]}), so the tag is exactly the topic, as long as
+ * the prefix holds no braces of its own (a prefix with a hash tag would put every topic in the
+ * prefix's slot: still correct, but on one node).
  *
  * <h2>Publishing and trimming</h2>
  *

@@ -188,8 +188,15 @@ public final class LocalRedisCluster implements AutoCloseable {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
+      if (!isLive(port)) {
+        // most likely the port was taken between our probe and the bind: never talk to whoever has it
+        throw new IllegalStateException("redis-server on port " + port + " exited; see " + nodeDir.resolve("redis.log"));
+      }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        if (!isLive(port)) {
+          continue;
+        }
         return port;
       } catch (IOException notYet) {
         if (System.nanoTime() > deadline) {
