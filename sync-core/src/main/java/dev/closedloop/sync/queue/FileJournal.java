@@ -112,6 +112,8 @@ final class FileJournal implements Journal {
   static final long PREALLOCATE_BYTES = 4L << 20;
   /** The longest a batch waits for released producers to come back (see {@link #await}). */
   static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** A pause in the load counts as a slow return, but only this slow, so it is soon forgotten. */
+  private static final long MAX_RETURN_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
   private record Pending(long seq, ByteBuffer buf, @Nullable Undo undo, CompletableFuture<Void> done) {}
@@ -241,7 +243,7 @@ final class FileJournal implements Journal {
     pending.add(new Pending(seq, RecordCodec.encode(rec, seq), undo, done));
     lastTicket = done;
     if (++returned == released) {
-      long back = Math.min(ticker.read() - releasedAtNanos, MAX_GATHER_NANOS); // a pause is not a sample
+      long back = Math.min(ticker.read() - releasedAtNanos, MAX_RETURN_SAMPLE_NANOS);
       returnNanos = returnNanos == 0 ? back : (3 * returnNanos + back) >> 2;
     }
     return done;
