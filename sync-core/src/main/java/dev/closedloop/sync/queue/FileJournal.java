@@ -73,7 +73,10 @@ import org.slf4j.LoggerFactory;
  * at the end of the active segment and, for {@link Durability.Mode#ALWAYS}, forces once for the
  * whole batch before completing every record's future; the operations that arrived meanwhile
  * wait, and the first of them to find the next batch pending leads it. A lone producer thus
- * writes its own record with no thread hand-off, and many producers share each fsync. A writer
+ * writes its own record with no thread hand-off, and many producers share each fsync. After a
+ * batch, the next one waits (briefly, and only while that pays) until the producers it released
+ * are back, so that each fsync carries all of them instead of alternating half batches (see
+ * {@link #await}). A writer
  * thread does what no operation waits for: the {@link Durability.Mode#GROUP} delayed force,
  * compaction, and the final writes on close. Segments are preallocated in zero-filled chunks so
  * that a force need not update the file size. A segment that would grow past the configured size
@@ -107,9 +110,22 @@ final class FileJournal implements Journal {
   static final String SNAPSHOT_SUFFIX = ".snap";
   static final String TEMP_SUFFIX = ".tmp";
   static final long PREALLOCATE_BYTES = 4L << 20;
+  /** The longest a batch waits for released producers to come back (see {@link #await}). */
+  static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** A pause in the load counts as a slow return, but only this slow, so it is soon forgotten. */
+  private static final long MAX_RETURN_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
   private record Pending(long seq, ByteBuffer buf, @Nullable Undo undo, CompletableFuture<Void> done) {}
+
+  /** The future of one record, knowing its sequence number. */
+  private static final class Ticket extends CompletableFuture<Void> {
+    final long seq;
+
+    Ticket(long seq) {
+      this.seq = seq;
+    }
+  }
 
   private final Path dir;
   private final ReentrantLock lock;
@@ -133,6 +149,12 @@ final class FileJournal implements Journal {
   private boolean closing;
   private @Nullable CompletableFuture<Void> compactionRequest;
   private CompletableFuture<Void> lastTicket = DONE;
+  private long takenSeq; // the last sequence number a batch being written (or written) has taken
+  private int released; // operations the last committed batch let go
+  private long releasedAtNanos;
+  private int returned; // records taken since then
+  private long forceNanos; // a moving average of how long a force takes
+  private long returnNanos; // a moving average of how long released operations take to come back
 
   // owned by whichever thread has set `writing` (a leading producer or the writer thread)
   private FileChannel active;
@@ -217,9 +239,13 @@ final class FileJournal implements Journal {
 
   @Override
   public CompletableFuture<Void> append(Rec rec, long seq, @Nullable Undo undo) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    Ticket done = new Ticket(seq);
     pending.add(new Pending(seq, RecordCodec.encode(rec, seq), undo, done));
     lastTicket = done;
+    if (++returned == released) {
+      long back = Math.min(ticker.read() - releasedAtNanos, MAX_RETURN_SAMPLE_NANOS);
+      returnNanos = returnNanos == 0 ? back : (3 * returnNanos + back) >> 2;
+    }
     return done;
   }
 
@@ -230,19 +256,46 @@ final class FileJournal implements Journal {
 
   /**
    * Waits until {@code ticket}'s record is committed, writing it (and everything pending with it)
-   * on this thread if no one else is writing: the leader of a group commit. Followers wait for the
-   * leader's batch; whoever finds records pending and no one writing leads the next batch. With
-   * one producer there is no thread hand-off at all.
+   * on this thread if no one else is writing: the leader of a group commit. While its record is
+   * pending, an operation waits on the lock's condition, as it may have to lead the next batch;
+   * once a batch has taken its record, it parks on the record's future, which the leader completes
+   * directly (no second pass through the lock). With one producer there is no thread hand-off at
+   * all.
+   *
+   * <p>Gathering: with {@code n} producers that each wait for their own record, a leader that took
+   * whatever was pending the moment the previous batch ended would alternate between batches of
+   * about {@code n/2} (the others are still on their way back). So after a batch, the next one is
+   * not started until as many records as that batch released have been queued again, or until an
+   * average force's time has passed since the release: the last producer to come back leads the
+   * batch itself, with no wake-up in between, and each force carries all {@code n} records. It is
+   * worth it only while the operations come back quickly compared with a force, so it is skipped
+   * while they take on average more than half a force (a busy CPU): then the disk would idle
+   * longer than the larger batch saves. A lone producer never waits (it is back before anyone
+   * leads); an operation arriving after a pause does not either (the time is up); a producer that
+   * went to do other work costs the others at most one force's time, once. Only for {@link
+   * Durability.Mode#ALWAYS}, where each batch pays a force.
    */
   @Override
   public void await(CompletableFuture<Void> ticket) throws IOException {
     if (!ticket.isDone()) {
+      long seq = ticket instanceof Ticket ? ((Ticket) ticket).seq : Long.MAX_VALUE;
+      boolean interrupted = false;
       lock.lock();
       try {
-        while (!ticket.isDone()) {
+        while (!ticket.isDone() && seq > takenSeq) {
           if (!writing && !pending.isEmpty()) {
+            long wait = gatherNanosLocked();
+            if (wait > 0) {
+              try {
+                progress.awaitNanos(wait);
+              } catch (InterruptedException e) {
+                interrupted = true;
+              }
+              continue;
+            }
             List<Pending> batch = pending;
             pending = new ArrayList<>();
+            takenSeq = batch.get(batch.size() - 1).seq();
             writing = true;
             lock.unlock();
             try {
@@ -257,9 +310,24 @@ final class FileJournal implements Journal {
         }
       } finally {
         lock.unlock();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     QueueEngine.awaitResult(ticket);
+  }
+
+  /**
+   * Returns how long the next batch should still wait for released operations to come back (see
+   * {@link #await}); 0 or less to start it now. The caller holds the lock.
+   */
+  private long gatherNanosLocked() {
+    if (durability.mode() != Durability.Mode.ALWAYS || returned >= released || closing
+        || 2 * returnNanos > forceNanos) {
+      return 0;
+    }
+    return releasedAtNanos + Math.min(forceNanos, MAX_GATHER_NANOS) - ticker.read();
   }
 
   /** Releases the right to write; the caller holds the lock. */
@@ -380,6 +448,9 @@ final class FileJournal implements Journal {
             try {
               batch = pending;
               pending = new ArrayList<>();
+              if (!batch.isEmpty()) {
+                takenSeq = batch.get(batch.size() - 1).seq();
+              }
             } finally {
               lock.unlock();
             }
@@ -442,7 +513,10 @@ final class FileJournal implements Journal {
     try {
       switch (durability.mode()) {
         case ALWAYS:
+          long forceStart = ticker.read();
           active.force(false);
+          long took = ticker.read() - forceStart;
+          forceNanos = forceNanos == 0 ? took : (3 * forceNanos + took) >> 2;
           break;
         case GROUP:
           if (unforced == 0) {
@@ -461,12 +535,17 @@ final class FileJournal implements Journal {
       fail(batch, e, start, durability.mode() != Durability.Mode.ALWAYS);
       return;
     }
-    for (Pending p : batch) {
-      p.done().complete(null);
-    }
     lock.lock();
     try {
+      // Under the lock, so that no released operation can queue its next record before the count
+      // of released operations is reset (the futures have no dependents: completing them is cheap).
+      for (Pending p : batch) {
+        p.done().complete(null);
+      }
       committedSeq = batch.get(batch.size() - 1).seq();
+      released = batch.size();
+      releasedAtNanos = ticker.read();
+      returned = 0;
       progress.signalAll();
     } finally {
       lock.unlock();
