@@ -131,10 +131,10 @@ export function SyncButton(props) {
 
   const view = syncButtonView(expired === state || state.status === 'idle' ? null : state,
     { loadingText, successText, progress });
+  // The live region keeps the last outcome until the next one: state adjusted while rendering
+  // (React's pattern for state derived from a change), so it shows in the same commit.
   const [announced, setAnnounced] = useState('');
-  useEffect(() => {
-    if (view.announce != null) setAnnounced(view.announce);
-  }, [view.announce]);
+  if (view.announce != null && view.announce !== announced) setAnnounced(view.announce);
 
   const send = useCallback(() => {
     m.mutate(typeof variables === 'function' ? variables() : variables);
