@@ -3,20 +3,12 @@ package dev.closedloop.sync.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.closedloop.sync.examples.FaultInjectionFilter.Fault;
-import java.io.File;
 import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -34,17 +26,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * state it showed with a {@code MutationObserver} ({@code sync-web-pages/harness.js}), so the
  * assertions read a trace, not a moment.
  *
- * <p>The pages run on the demo's origin: the test opens a URL the demo does not serve (its 404
- * page, same origin) and writes the page into it, so they reach {@code /api/...} and the WebJar
- * at {@code /webjars/closedloop-sync/} as the demo's own page does. Their mutations come from
- * {@code sync.js} when the WebJar has it, else from a test stand-in with its call contract
- * ({@code mutations-test.js}). Skips without Chromium (and the React case without Node.js),
- * unless {@code CI=true}.
+ * <p>The pages run on the demo's origin ({@link SyncWebPages}). Skips without Chromium (and the
+ * React case without Node.js), unless {@code CI=true}.
  */
 class SyncWebComponentsBrowserTest {
-  private static final Path PAGES = Paths.get("src", "test", "resources", "sync-web-pages");
-  private static final Path SYNC_WEB = Paths.get("..", "sync-web").toAbsolutePath().normalize();
-
   private DemoServer server;
   private WebDriver driver;
 
@@ -179,8 +164,8 @@ class SyncWebComponentsBrowserTest {
 
   @Test
   void reactPageShowsTheHooksStatesAndSyncButtonsSequence() throws Exception {
-    String bundle = bundleReactPage();
-    open("<div id=\"root\"></div>", bundle);
+    String bundle = SyncWebPages.bundleReactPage();
+    SyncWebPages.open(driver, server, "<div id=\"root\"></div>", bundle);
     WebElement output = driver.findElement(By.id("hook-state"));
     assertThat(output.getText()).isEqualTo("idle");
 
@@ -221,48 +206,7 @@ class SyncWebComponentsBrowserTest {
   // --- pages ---
 
   private void openSyncButtonPage() throws IOException {
-    open(Files.readString(PAGES.resolve("sync-button.html")), Files.readString(PAGES.resolve("sync-button-page.js")));
-  }
-
-  /**
-   * Opens a page on the demo's origin: its 404 page at an unused path, with {@code html} as the
-   * body and one module script: the harness, the mutations (sync.js's or the stand-in's), then
-   * {@code script}. Waits until the page says it is ready.
-   */
-  private void open(String html, String script) throws IOException {
-    String module = String.join("\n", read("harness.js"), read(mutationsModule()), script);
-    driver.get(server.uri("/sync-web-test/page").toString());
-    ((JavascriptExecutor) driver).executeScript(
-        "document.title = 'sync-web test';"
-            + "window.addEventListener('error', (e) => { document.body.dataset.error = String(e.message); });"
-            + "document.body.innerHTML = arguments[0];"
-            + "const s = document.createElement('script'); s.type = 'module'; s.textContent = arguments[1];"
-            + "document.body.append(s);",
-        html, module);
-    waitUpTo(Duration.ofSeconds(20)).until(d -> {
-      WebElement body = d.findElement(By.tagName("body"));
-      String error = body.getAttribute("data-error");
-      if (error != null) {
-        throw new AssertionError("the page failed: " + error);
-      }
-      return "true".equals(body.getAttribute("data-ready"));
-    });
-    System.out.println("page mutations from " + ((JavascriptExecutor) driver).executeScript("return mutationsFrom"));
-  }
-
-  /** sync.js's mutations once the WebJar serves it, else the test stand-in. */
-  private String mutationsModule() throws IOException {
-    try {
-      HttpResponse<String> r = new TestHttp(server).get("/webjars/closedloop-sync/sync.js");
-      return r.statusCode() == 200 ? "mutations-sync.js" : "mutations-test.js";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-  }
-
-  private static String read(String name) throws IOException {
-    return Files.readString(PAGES.resolve(name), StandardCharsets.UTF_8);
+    SyncWebPages.open(driver, server, SyncWebPages.read("sync-button.html"), SyncWebPages.read("sync-button-page.js"));
   }
 
   @SuppressWarnings("unchecked")
@@ -291,60 +235,4 @@ class SyncWebComponentsBrowserTest {
     return wait;
   }
 
-  // --- the React page's bundle ---
-
-  /**
-   * Bundles {@code react-page.jsx} with esbuild (sync-web's dev tools, installed with {@code npm ci}
-   * from its lockfile when missing) and returns the script. Skips without Node.js unless CI=true.
-   */
-  private static String bundleReactPage() throws IOException, InterruptedException {
-    boolean node = onPath("node") && onPath("npm");
-    if (!node && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("node and npm are missing and CI=true: the React page is bundled with esbuild");
-    }
-    Assumptions.assumeTrue(node, "React page skipped: node and npm are needed to bundle it");
-    if (!Files.isDirectory(SYNC_WEB.resolve("node_modules/esbuild"))
-        || !Files.isDirectory(SYNC_WEB.resolve("node_modules/react-dom"))) {
-      run(List.of("npm", "ci", "--no-audit", "--no-fund"), SYNC_WEB);
-    }
-    Path out = Files.createTempFile("react-page", ".js");
-    try {
-      run(List.of("node", PAGES.resolve("bundle.mjs").toAbsolutePath().toString(), SYNC_WEB.toString(),
-          PAGES.resolve("react-page.jsx").toAbsolutePath().toString(), out.toString()), SYNC_WEB);
-      return Files.readString(out, StandardCharsets.UTF_8);
-    } finally {
-      Files.deleteIfExists(out);
-    }
-  }
-
-  private static void run(List<String> command, Path dir) throws IOException, InterruptedException {
-    Path log = Files.createTempFile("sync-web-node", ".log");
-    try {
-      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-      if (!p.waitFor(5, TimeUnit.MINUTES)) {
-        p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-        p.toHandle().destroyForcibly();
-        throw new IllegalStateException(command + " did not finish in 5 minutes:\n" + Files.readString(log));
-      }
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException(command + " failed (" + p.exitValue() + "):\n" + Files.readString(log));
-      }
-    } finally {
-      Files.deleteIfExists(log);
-    }
-  }
-
-  private static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Paths.get(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
-  }
 }
