@@ -42,20 +42,20 @@ export function createMutationStore(mutation) {
   let snapshot;
 
   const publish = (state) => {
-    snapshot = mutationResult(state, call, mutate, reset);
+    // a copy per change: a client may update one state object in place, and React compares
+    snapshot = mutationResult(state ? Object.freeze({ ...state }) : null, call, mutate, reset);
     for (const listener of [...listeners]) listener();
   };
 
   function mutate(variables) {
     const next = mutation.mutate(variables);
-    if (next !== call) {
-      unsubscribeCall?.();
-      call = next;
-      unsubscribeCall = next.subscribe((state) => {
-        if (call === next) publish(state);
-      });
-    }
-    if (snapshot.state !== next.state) publish(next.state);
+    if (next === call) return next; // joined the call in flight: nothing changes
+    unsubscribeCall?.();
+    call = next;
+    unsubscribeCall = next.subscribe((state) => {
+      if (call === next) publish(state);
+    });
+    publish(next.state);
     return next;
   }
 

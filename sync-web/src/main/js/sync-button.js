@@ -189,8 +189,10 @@ export class SyncButtonElement extends Base {
     this.#show(call, call.state);
   }
 
-  #show(call, state) {
-    if (state === this.#state) return;
+  #show(call, callState) {
+    // a copy: a client may update one state object in place, and the success timer below must
+    // tell this state from the next
+    const state = callState ? { ...callState } : null;
     this.#state = state;
     this.#render();
     const status = state?.status;

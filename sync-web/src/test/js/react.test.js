@@ -119,3 +119,20 @@ test('server rendering of SyncButton while its mutation already has a call in fl
   const html = renderToString(createElement(SyncButton, { mutation, variables: { id: 1 } }, 'Save'));
   assert.match(html, /data-state="idle"/);
 });
+
+test('a client that updates one state object in place still gives a new snapshot per change', () => {
+  const listeners = new Set();
+  const state = { status: 'pending', attempt: 1, maxAttempts: 3 };
+  const call = { key: 'k', state, result: new Promise(() => {}),
+    subscribe(l) { listeners.add(l); return () => listeners.delete(l); } };
+  const store = createMutationStore({ mutate: () => call });
+  store.mutate({});
+  const first = store.getSnapshot();
+  state.attempt = 2;
+  for (const l of listeners) l(state);
+  const second = store.getSnapshot();
+  assert.notEqual(second, first);
+  assert.notEqual(second.state, first.state);
+  assert.deepEqual(first.progress, { attempt: 1, maxRetries: 3 });
+  assert.deepEqual(second.progress, { attempt: 2, maxRetries: 3 });
+});
