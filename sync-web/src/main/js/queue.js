@@ -176,7 +176,10 @@ export class OfflineQueue {
   }
 
   async round() {
-    if (this.env.onLine() === false) return;
+    if (this.env.onLine() === false) { // no use trying; probe later in case no `online` event comes
+      if ((await this.store.all()).some((i) => !i.dead)) this.schedule(this.options.probeIntervalMs);
+      return;
+    }
     const alive = await this.alivePages();
     const ownerAlive = (i, now) => i.owner != null && (i.owner === this.client.pageId ? this.live.has(i.key)
       : alive ? alive.has(i.owner) : i.ownerUntil > now);

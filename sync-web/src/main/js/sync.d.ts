@@ -175,6 +175,7 @@ export interface SyncEnvironment {
   indexedDB: IDBFactory | undefined;
   onLine(): boolean | undefined;
   events: EventTarget | null;
+  /** Where stream cursors are kept; default sessionStorage (per tab, survives a reload). */
   storage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
   EventSource: typeof EventSource | undefined;
 }

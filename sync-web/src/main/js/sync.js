@@ -29,7 +29,8 @@ function environment(env = {}) {
     indexedDB: g.indexedDB,
     onLine: () => g.navigator?.onLine,
     events: typeof g.addEventListener === 'function' ? g : null,
-    storage: (() => { try { return g.localStorage; } catch { return undefined; } })(),
+    // per tab and surviving a reload: a tab resumes where it was (tabs share localStorage)
+    storage: (() => { try { return g.sessionStorage; } catch { return undefined; } })(),
     EventSource: g.EventSource,
     ...env,
   };
