@@ -41,7 +41,10 @@ export class OfflineQueue {
     this.timer = null;
     this.running = null;
     this.again = false;
-    this.live = new Set(); // keys this page's live calls are sending
+    // Keys of this page's live calls, sending or settled: a replay round working from a snapshot
+    // read before a live call removed its item must not send it again. A key leaves the set only
+    // when its call goes to the queue (release), handing the item to the replays.
+    this.live = new Set();
   }
 
   /** Writes a call's request before its first attempt, owned by this page. Rejects when full. */
@@ -51,18 +54,13 @@ export class OfflineQueue {
       if (!this.secret.has(name.toLowerCase())) headers[name] = value;
     }
     this.live.add(request.key);
-    try {
-      const item = await this.store.add({
-        v: ITEM_VERSION, key: request.key, name: call.name, method: request.method, url: request.url,
-        body: request.body, headers, scope: call.scope, priority: call.priority, createdAt: this.env.now(),
-        attempts: 0, nextAt: 0, owner: this.client.pageId, ownerUntil, dead: null, problem: null,
-      }, this.options.maxItems);
-      this.changed();
-      return item;
-    } catch (e) {
-      this.live.delete(request.key);
-      throw e;
-    }
+    const item = await this.store.add({
+      v: ITEM_VERSION, key: request.key, name: call.name, method: request.method, url: request.url,
+      body: request.body, headers, scope: call.scope, priority: call.priority, createdAt: this.env.now(),
+      attempts: 0, nextAt: 0, owner: this.client.pageId, ownerUntil, dead: null, problem: null,
+    }, this.options.maxItems);
+    this.changed();
+    return item;
   }
 
   /** Records one more attempt of a live call (so a reload knows how many were spent). */
@@ -73,16 +71,15 @@ export class OfflineQueue {
 
   /** Removes an item the server answered. */
   async remove(key) {
-    this.live.delete(key);
     await this.store.remove(key);
     this.changed();
   }
 
   /** Lets a live call's item go to the replays, not before `nextAt`. */
   async release(item, nextAt, problem) {
-    this.live.delete(item.key);
     Object.assign(item, { owner: null, ownerUntil: 0, nextAt, problem });
     await this.store.put(item);
+    this.live.delete(item.key);
     this.changed();
     this.schedule(Math.max(0, nextAt - this.env.now()));
   }
@@ -200,7 +197,10 @@ export class OfflineQueue {
           if (seen.has(i.scope)) continue;
           seen.add(i.scope);
         }
-        if (ownerAlive(i, now)) continue;
+        if (ownerAlive(i, now)) { // another page's live call: look again later, it may go away
+          if (i.owner !== this.client.pageId) wake = Math.min(wake, now + this.options.probeIntervalMs);
+          continue;
+        }
         if (i.nextAt > now) { wake = Math.min(wake, i.nextAt); continue; }
         heads.push(i);
       }

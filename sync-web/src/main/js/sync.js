@@ -277,6 +277,10 @@ export class SyncClient {
           title: full ? 'Offline queue full' : 'Offline queue unavailable', detail: e.message } });
         return;
       }
+      if (!IN_FLIGHT.has(call.state.status)) { // cancelled while being written
+        await this.offline.remove(call.key);
+        return;
+      }
     }
     await previous;
     if (!IN_FLIGHT.has(call.state.status)) return;

@@ -50,13 +50,13 @@ test('a call in flight when its page goes away is resumed by the next page with 
   assert.equal(first.net.requests.length, 1);
   assert.equal((await store.all())[0].owner, first.client.pageId, 'written before the attempt, owned by the page');
 
-  const other = page({ store, locks });
-  await other.client.syncNow();
-  assert.equal(other.net.requests.length, 0, 'a live page keeps its own item');
-
-  first.locks.die(); // reload: the browser releases the page's locks
+  // the next page starts before the browser let the old one go: the old page's item is its own
   const next = page({ store, locks });
+  await next.client.syncNow();
   await advance(100);
+  assert.equal(next.net.requests.length, 0, 'a live page keeps its own item');
+  first.locks.die(); // the browser releases the old page's locks
+  await advance(5000); // the next probe
   assert.equal(next.net.requests.length, 1);
   assert.equal(next.net.requests[0].key, `"${call.key}"`);
   assert.equal(next.net.requests[0].body, '{"seat":4}');
@@ -225,4 +225,14 @@ test('the IndexedDB store keeps items across reopening, in order, and refuses pa
   assert.equal(await s1.lease('replay', 'a', 300, 150), true);
   await s1.clear();
   assert.deepEqual(await s2.all(), []);
+});
+
+test('a call cancelled before its queue write finished is not left in the queue', async () => {
+  const store = memoryStore();
+  const p = page({ store });
+  const call = p.client.mutation('m', { url: '/m' }).mutate({});
+  call.cancel(); // the write has started, not finished
+  await advance(100);
+  assert.deepEqual(await store.all(), []);
+  assert.equal(p.net.requests.length, 0);
 });
