@@ -191,10 +191,12 @@ public final class DemoServer implements AutoCloseable {
     webJar.setInitParameter("baseResource", webJarFiles().toString());
     webJar.setInitParameter("pathInfoOnly", "true");
     webJar.setInitParameter("dirAllowed", "false");
+    webJar.setInitParameter("cacheControl", PAGE_CACHE);
     context.addServlet(webJar, "/webjars/closedloop-sync/*");
 
     ServletHolder files = new ServletHolder("static", DefaultServlet.class);
     files.setInitParameter("dirAllowed", "false");
+    files.setInitParameter("cacheControl", PAGE_CACHE);
     context.addServlet(files, "/");
     return context;
   }
@@ -235,6 +237,12 @@ public final class DemoServer implements AutoCloseable {
   }
 
   private static final String WEB_JAR = "/META-INF/resources/webjars/closedloop-sync/";
+
+  /**
+   * The page and its modules may be reused for a minute without asking, so that a page opened
+   * again while offline still loads from the cache and drains its offline queue when back.
+   */
+  static final String PAGE_CACHE = "max-age=60";
 
   /** The page's directory, {@code static/} beside this class (in its jar or classes directory). */
   private static URI staticFiles() {
