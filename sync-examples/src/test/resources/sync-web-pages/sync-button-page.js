@@ -8,7 +8,13 @@ const confirmBooking = globalThis.makeMutation('confirmBooking', {
   body: () => ({}),
 });
 
-for (const [id, booking] of [['plain', '1001'], ['ask', '1002'], ['missing', 'nope']]) {
+const confirmOrQueue = globalThis.makeQueuedMutation('confirmBooking', {
+  method: 'POST',
+  url: (v) => `/api/bookings/${encodeURIComponent(v.id)}/confirm`,
+  body: () => ({}),
+});
+
+for (const [id, booking] of [['plain', '1001'], ['ask', '1002'], ['missing', 'nope'], ['queued', '1005']]) {
   const el = document.getElementById(id);
   el.mutation = confirmBooking;
   el.variables = () => ({ id: booking });
@@ -24,6 +30,7 @@ for (const [id, booking] of [['plain', '1001'], ['ask', '1002'], ['missing', 'no
   el.addEventListener('sync-success', (e) => globalThis.fired.push(`${id}:sync-success:${e.detail.data?.id}`));
   el.addEventListener('sync-error', (e) => globalThis.fired.push(`${id}:sync-error:${e.detail.problem?.status}`));
 }
+document.getElementById('queued').mutation = confirmOrQueue; // this one queues offline
 document.addEventListener('sync-success', (e) => globalThis.fired.push(`document:sync-success:${e.target.id}`));
 document.addEventListener('sync-error', (e) => globalThis.fired.push(`document:sync-error:${e.target.id}`));
 document.body.dataset.ready = 'true';

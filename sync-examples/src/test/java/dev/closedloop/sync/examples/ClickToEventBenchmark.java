@@ -77,7 +77,6 @@ class ClickToEventBenchmark {
     }
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> made = (List<Map<String, Object>>) js.executeScript("return clicks");
-    Object mutationsFrom = js.executeScript("return mutationsFrom");
 
     driver.switchTo().window(listener);
     JavascriptExecutor jsB = (JavascriptExecutor) driver;
@@ -98,8 +97,8 @@ class ClickToEventBenchmark {
     assertThat(server.state().booking("1001").confirmations()).isEqualTo(warmUp + clicks);
     assertThat(server.state().counters().duplicates()).isZero();
 
-    System.out.printf("ClickToEventBenchmark: %d clicks (after %d unrecorded), page mutations from %s,"
-        + " load average %s%n", clicks, warmUp, mutationsFrom, loadAverage());
+    System.out.printf("ClickToEventBenchmark: %d clicks (after %d unrecorded), load average %s%n",
+        clicks, warmUp, loadAverage());
     System.out.println("  click in A -> event in B: " + summary(toEvent));
     System.out.println("  click in A -> answer in A: " + summary(toAnswer));
   }

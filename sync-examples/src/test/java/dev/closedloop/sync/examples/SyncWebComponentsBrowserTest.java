@@ -16,13 +16,16 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * sync-web's UI pieces in real Chromium against the demo server (issue 13, cases 5 and 7): the
  * {@code <sync-button>} Web Component (its state sequence through a 503 and a cut answer, an error,
  * the confirm dialog, "attempt n of m") and the React adapter ({@code useSyncMutation} and {@code
- * SyncButton}, bundled by esbuild with React from sync-web's dev tools). Each page records every
+ * SyncButton}, bundled by esbuild with React from sync-web's dev tools), and the button's
+ * {@code queued} state while Chromium is offline (DevTools' network emulation) until the queue
+ * drains. Each page records every
  * state it showed with a {@code MutationObserver} ({@code sync-web-pages/harness.js}), so the
  * assertions read a trace, not a moment.
  *
@@ -159,6 +162,34 @@ class SyncWebComponentsBrowserTest {
     assertThat(server.faults().counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1);
     assertThat(server.idempotencyFilter().stats().first()).isEqualTo(1);
     assertThat(server.state().booking("1002").confirmations()).isEqualTo(1);
+    assertThat(server.state().counters().total()).isEqualTo(1);
+  }
+
+  @Test
+  void syncButtonShowsQueuedWhileOfflineAndSuccessWhenTheQueueDrains() throws Exception {
+    openSyncButtonPage();
+    ChromeDriver chrome = (ChromeDriver) driver;
+    chrome.executeCdpCommand("Network.enable", Map.of());
+    chrome.executeCdpCommand("Network.emulateNetworkConditions",
+        Map.of("offline", true, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    WebElement host = driver.findElement(By.id("queued"));
+
+    host.findElement(By.cssSelector("button.sync-button-button")).click();
+    waitUpTo(Duration.ofSeconds(20)).until(d -> "queued".equals(host.getAttribute("data-state")));
+    HeadlessChromium.shot(driver, "sync-button-queued");
+    Map<String, Object> queued = views("queued").get(views("queued").size() - 1);
+    assertThat(queued).containsEntry("disabled", false).containsEntry("busy", "false")
+        .containsEntry("label", "Confirm booking 1005")
+        .containsEntry("status", "Saved offline: it will be sent when the connection is back");
+    assertThat(fired()).isEmpty();
+    assertThat(server.state().counters().total()).isZero();
+
+    chrome.executeCdpCommand("Network.emulateNetworkConditions",
+        Map.of("offline", false, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    waitUpTo(Duration.ofSeconds(30)).until(d -> trace("queued").contains("success"));
+    assertThat(trace("queued")).startsWith("idle").containsSubsequence("queued", "success").doesNotContain("error");
+    assertThat(fired()).containsExactly("queued:sync-success:1005", "document:sync-success:queued");
+    assertThat(server.state().booking("1005").confirmations()).isEqualTo(1);
     assertThat(server.state().counters().total()).isEqualTo(1);
   }
 

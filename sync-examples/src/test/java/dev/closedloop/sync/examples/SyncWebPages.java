@@ -2,7 +2,6 @@ package dev.closedloop.sync.examples;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +21,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * browser opens a path the demo does not serve (its 404 page, same origin) and the page is written
  * into it, so it reaches {@code /api/...}, {@code /events} and the WebJar at {@code
  * /webjars/closedloop-sync/} as the demo's own page does. Its mutations come from {@code sync.js}
- * when the WebJar has it, else from a test stand-in with its call contract ({@code
- * mutations-test.js}).
+ * ({@code mutations-sync.js}).
  */
 final class SyncWebPages {
   static final Path PAGES = Paths.get("src", "test", "resources", "sync-web-pages");
@@ -33,11 +31,11 @@ final class SyncWebPages {
 
   /**
    * Opens a page on the demo's origin: its 404 page at an unused path, with {@code html} as the
-   * body and one module script: the harness, the mutations (sync.js's or the stand-in's), then
+   * body and one module script: the harness, the mutations (sync.js's), then
    * {@code script}. Waits until the page says it is ready.
    */
   static void open(WebDriver driver, DemoServer server, String html, String script) throws IOException {
-    String module = String.join("\n", read("harness.js"), read(mutationsModule(server)), script);
+    String module = String.join("\n", read("harness.js"), read("mutations-sync.js"), script);
     driver.get(server.uri("/sync-web-test/page").toString());
     ((JavascriptExecutor) driver).executeScript(
         "document.title = 'sync-web test';"
@@ -54,18 +52,6 @@ final class SyncWebPages {
       }
       return "true".equals(body.getAttribute("data-ready"));
     });
-    System.out.println("page mutations from " + ((JavascriptExecutor) driver).executeScript("return mutationsFrom"));
-  }
-
-  /** sync.js's mutations once the WebJar serves it, else the test stand-in. */
-  static String mutationsModule(DemoServer server) throws IOException {
-    try {
-      HttpResponse<String> r = new TestHttp(server).get("/webjars/closedloop-sync/sync.js");
-      return r.statusCode() == 200 ? "mutations-sync.js" : "mutations-test.js";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
   }
 
   static String read(String name) throws IOException {
