@@ -38,6 +38,12 @@ function App() {
         onError={(p) => globalThis.fired.push(`react-button:onError:${p?.status}`)}>
         Confirm booking 1004
       </SyncButton>
+      <div id="react-ask-box">
+        <SyncButton id="react-ask" mutation={confirmBooking} variables={{ id: '1006' }} confirm="Confirm booking 1006?"
+          confirmText="Yes" cancelText="No" onSuccess={(b) => globalThis.fired.push(`react-ask:onSuccess:${b.id}`)}>
+          Confirm booking 1006
+        </SyncButton>
+      </div>
     </main>
   );
 }

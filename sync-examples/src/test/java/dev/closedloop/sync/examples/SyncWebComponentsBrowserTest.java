@@ -228,9 +228,26 @@ class SyncWebComponentsBrowserTest {
     assertThat(views.get(4)).containsEntry("label", "Confirm booking 1004").containsEntry("disabled", false);
     assertThat(fired()).containsExactly("react-button:onSuccess:1004");
 
+    // SyncButton with confirm: "No" sends nothing, "Yes" sends one call
+    long before = server.faults().counts().values().stream().mapToLong(Long::longValue).sum();
+    WebElement ask = driver.findElement(By.id("react-ask"));
+    WebElement dialog = driver.findElement(By.cssSelector("#react-ask-box dialog.sync-button-dialog"));
+    ask.click();
+    waitUpTo(Duration.ofSeconds(5)).until(d -> dialog.isDisplayed());
+    assertThat(dialog.findElement(By.tagName("p")).getText()).isEqualTo("Confirm booking 1006?");
+    dialog.findElement(By.cssSelector("button.sync-button-cancel")).click();
+    waitUpTo(Duration.ofSeconds(5)).until(d -> !dialog.isDisplayed());
+    assertThat(ask.getAttribute("data-state")).isEqualTo("idle");
+    ask.click();
+    waitUpTo(Duration.ofSeconds(5)).until(d -> dialog.isDisplayed());
+    dialog.findElement(By.cssSelector("button.sync-button-ok")).click();
+    waitUpTo(Duration.ofSeconds(20)).until(d -> fired().contains("react-ask:onSuccess:1006"));
+    assertThat(server.faults().counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(before + 1);
+
     assertThat(server.state().booking("1003").confirmations()).isEqualTo(1);
     assertThat(server.state().booking("1004").confirmations()).isEqualTo(1);
-    assertThat(server.state().counters().bookings()).isEqualTo(2);
+    assertThat(server.state().booking("1006").confirmations()).isEqualTo(1);
+    assertThat(server.state().counters().bookings()).isEqualTo(3);
     assertThat(server.state().counters().duplicates()).isZero();
   }
 
