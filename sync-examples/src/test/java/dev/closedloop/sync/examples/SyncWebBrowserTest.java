@@ -196,6 +196,31 @@ class SyncWebBrowserTest {
     assertThat(server.state().counters().duplicates()).isZero();
   }
 
+  /** The demo's promise: clicks while the server is down are queued, shown, and drain when it is back. */
+  @Test
+  void clicksWhileTheServerIsDownAreQueuedShownAndDrainWhenItReturns() throws Exception {
+    driver.get(server.uri("/").toString());
+    awaitReady();
+    server.stop();
+    sendSms("server down 1");
+    assertThat(button("send-sms").getAttribute("data-state")).isEqualTo("queued");
+    assertThat(driver.findElement(By.id("send-sms-status")).getText()).startsWith("queued: sent when the server is back");
+    sendSms("server down 2");
+    awaitQueue(2);
+    assertThat(driver.findElement(By.id("queue-status")).getText()).isEqualTo("offline queue: 2 waiting");
+    HeadlessChromium.shot(driver, "sync-web-server-down");
+
+    server.start();
+    // the page probes every 2 s: the same calls finish, and the stream resumes with their events
+    waitUpTo(Duration.ofSeconds(30)).until(d -> "success".equals(button("send-sms").getAttribute("data-state")));
+    awaitQueue(0);
+    awaitEvents(List.of("sms#1", "sms#2"));
+    assertThat(server.state().counters().sms()).isEqualTo(2);
+    assertThat(server.state().counters().keys()).isEqualTo(2);
+    assertThat(server.state().counters().duplicates()).isZero();
+    assertThat(mutationRequests()).isEqualTo(2);
+  }
+
   /** Case 6: the Authorization header (from headers()) is never written to IndexedDB. */
   @Test
   void noSecretHeaderIsWrittenToIndexedDb() throws Exception {
