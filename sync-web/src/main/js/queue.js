@@ -117,6 +117,7 @@ export class OfflineQueue {
 
   /** Runs a replay round after `delayMs` (an earlier request wins). */
   schedule(delayMs) {
+    if (this.closed) return;
     const at = this.env.now() + delayMs;
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) this.env.clearTimeout(this.timer);
@@ -255,7 +256,15 @@ export class OfflineQueue {
 
   /** Holds this page's lock for its lifetime, so other pages know its live items are in hand. */
   hold() {
-    this.env.locks?.request(PAGE_LOCK + this.client.pageId, () => new Promise(() => {}));
+    this.env.locks?.request(PAGE_LOCK + this.client.pageId, () => new Promise((r) => { this.letGo = r; }));
+  }
+
+  /** Stops replaying from this page: no timer, the page lock released. */
+  close() {
+    this.closed = true;
+    if (this.timer) this.env.clearTimeout(this.timer);
+    this.timer = null;
+    this.letGo?.();
   }
 }
 

@@ -170,7 +170,8 @@ export class SyncClient {
     };
     if (q) {
       q.hold();
-      this.env.events?.addEventListener('online', () => q.replay());
+      this.onOnline = () => q.replay();
+      this.env.events?.addEventListener('online', this.onOnline);
       q.replay();
     }
   }
@@ -203,9 +204,14 @@ export class SyncClient {
     return this.realtime.awaitChange(topic, predicate, timeoutMs);
   }
 
-  /** Stops the stream and the timers (tests, single-page apps tearing a client down). */
+  /**
+   * Closes the stream and stops replaying from this page (tests, single-page apps tearing a
+   * client down). Calls in flight go on; what they leave queued waits for another page.
+   */
   close() {
     this.realtime.close();
+    this.offline?.close();
+    this.env.events?.removeEventListener('online', this.onOnline);
   }
 
   request(mutation, call) {

@@ -236,3 +236,22 @@ test('a call cancelled before its queue write finished is not left in the queue'
   assert.deepEqual(await store.all(), []);
   assert.equal(p.net.requests.length, 0);
 });
+
+test('a closed client stops replaying and lets other pages take its items', async () => {
+  const store = memoryStore();
+  const locks = lockManager();
+  const p = page({ store, locks, online: false });
+  const call = p.client.mutation('m', { url: '/m' }).mutate({});
+  await advance(100);
+  assert.equal(call.state.status, 'queued');
+  assert.ok([...locks.held.keys()].some((n) => n.endsWith(p.client.pageId)));
+  p.client.close();
+  await flush();
+  assert.ok(![...locks.held.keys()].some((n) => n.endsWith(p.client.pageId)), 'its page lock released');
+  p.goOnline();
+  await advance(10_000);
+  assert.equal(p.net.requests.length, 0);
+  const other = page({ store, locks });
+  await advance(100);
+  assert.equal(other.net.requests.length, 1);
+});

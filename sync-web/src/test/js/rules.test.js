@@ -1,7 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { isRetryableStatus, parseRetryAfter, backoffMs, jitteredDelayMs, decide, RETRY_DEFAULTS,
   PROBLEM_KEY_IN_USE, MAX_HINT_MS } from '../../main/js/rules.js';
+
+// One table for both clients: sync-client's SharedRetryTableTest reads it too.
+const TABLE = JSON.parse(readFileSync(new URL('../resources/retry-table.json', import.meta.url), 'utf8'));
+
+test('every row of the table shared with the Java client', () => {
+  assert.equal(TABLE.keyInUse, PROBLEM_KEY_IN_USE);
+  assert.ok(TABLE.rows.length > 20);
+  for (const [status, problemType, hasRetryAfter, retried] of TABLE.rows) {
+    assert.equal(isRetryableStatus(status, problemType, hasRetryAfter), retried, JSON.stringify([status, problemType, hasRetryAfter]));
+  }
+});
 
 // The table of sync-client's SyncMutation Javadoc (Classifier.isRetryableStatus), row by row.
 test('statuses are classified as the Java client classifies them', () => {
