@@ -109,11 +109,12 @@ public final class OfflineSync implements AutoCloseable {
   private final Connectivity.@Nullable Listener connectivityListener;
 
   private final ConcurrentHashMap<String, ReplayWaiter> waiters = new ConcurrentHashMap<>();
+  // per scope, the hand-off signal of the newest call (see admit)
+  private final ConcurrentHashMap<String, CompletableFuture<Boolean>> scopeTails = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock(); // guards the fields below
   private final ReentrantLock passLock = new ReentrantLock(); // one pass at a time
   private @Nullable CompletableFuture<SyncSummary> nextPass;
   private @Nullable Cancellable resyncTimer;
-  private final Map<String, CompletableFuture<Boolean>> scopeTails = new java.util.HashMap<>();
   private volatile boolean closed;
 
   OfflineSync(OfflineSyncBuilder b) {
@@ -208,21 +209,8 @@ public final class OfflineSync implements AutoCloseable {
    * completes the same way.
    */
   CompletableFuture<Boolean> admit(String scope, CompletableFuture<Boolean> handOff) {
-    CompletableFuture<Boolean> previous;
-    lock.lock();
-    try {
-      previous = scopeTails.put(scope, handOff);
-    } finally {
-      lock.unlock();
-    }
-    handOff.whenComplete((q, t) -> {
-      lock.lock();
-      try {
-        scopeTails.remove(scope, handOff);
-      } finally {
-        lock.unlock();
-      }
-    });
+    CompletableFuture<Boolean> previous = scopeTails.put(scope, handOff);
+    handOff.whenComplete((q, t) -> scopeTails.remove(scope, handOff));
     return previous == null ? CompletableFuture.completedFuture(false) : previous.exceptionally(t -> false);
   }
 
@@ -259,20 +247,14 @@ public final class OfflineSync implements AutoCloseable {
     try {
       executor.execute(() -> runPass(pass));
     } catch (RejectedExecutionException e) {
-      lock.lock();
-      try {
-        if (nextPass == pass) {
-          nextPass = null;
-        }
-      } finally {
-        lock.unlock();
-      }
+      started(pass);
       pass.completeExceptionally(e);
     }
     return pass.copy();
   }
 
-  private void runPass(CompletableFuture<SyncSummary> pass) {
+  /** {@code pass} has started (or will never run): a {@code syncNow} from now on asks for the next. */
+  private void started(CompletableFuture<SyncSummary> pass) {
     lock.lock();
     try {
       if (nextPass == pass) {
@@ -281,6 +263,10 @@ public final class OfflineSync implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  private void runPass(CompletableFuture<SyncSummary> pass) {
+    started(pass);
     SyncSummary summary;
     passLock.lock();
     try {
