@@ -143,7 +143,7 @@ abstract class QueueEngine implements OfflineQueue {
   /** {@link #ack(long)}, telling {@code tell} (the queue's listeners, or a drain's as well). */
   boolean ack(long id, Listeners<OfflineQueueListener> tell) throws IOException {
     CompletableFuture<Void> ticket;
-    QueuedItem item;
+    @Nullable QueuedItem item; // null if no one hears
     lock.lock();
     try {
       ensureOpen();
@@ -151,13 +151,15 @@ abstract class QueueEngine implements OfflineQueue {
         return false;
       }
       journal.checkWritable();
-      item = state.get(id).item();
+      item = tell.isEmpty() ? null : state.get(id).item(); // no lookup when no one hears
       ticket = write(new Rec.Ack(id));
     } finally {
       lock.unlock();
     }
     journal.await(ticket);
-    tell.fire("onAcked", OfflineQueueListener::onAcked, item);
+    if (item != null) {
+      tell.fire("onAcked", OfflineQueueListener::onAcked, item);
+    }
     return true;
   }
 
@@ -169,7 +171,8 @@ abstract class QueueEngine implements OfflineQueue {
   NackResult nack(long id, Throwable failure, Listeners<OfflineQueueListener> tell) throws IOException {
     Objects.requireNonNull(failure, "failure cannot be null");
     CompletableFuture<Void> ticket;
-    Entry now;
+    boolean dead;
+    @Nullable QueuedItem now; // null if no one hears of a retry
     lock.lock();
     try {
       ensureOpen();
@@ -194,16 +197,19 @@ abstract class QueueEngine implements OfflineQueue {
       }
       ticket = write(rec);
       state.unlease(id);
-      now = state.get(id);
+      dead = rec instanceof Rec.Dead;
+      now = dead || !tell.isEmpty() ? state.get(id).item() : null;
     } finally {
       lock.unlock();
     }
     journal.await(ticket);
-    if (now.dead()) {
-      notifyDeadLettered(now.item(), tell);
+    if (dead) {
+      notifyDeadLettered(Objects.requireNonNull(now), tell);
       return NackResult.DEAD_LETTERED;
     }
-    tell.fire("onRetryScheduled", OfflineQueueListener::onRetryScheduled, now.item(), failure);
+    if (now != null) {
+      tell.fire("onRetryScheduled", OfflineQueueListener::onRetryScheduled, now, failure);
+    }
     return NackResult.RETRY_SCHEDULED;
   }
 
@@ -360,10 +366,13 @@ abstract class QueueEngine implements OfflineQueue {
       throws IOException {
     Objects.requireNonNull(handler, "handler cannot be null");
     Objects.requireNonNull(listener, "listener cannot be null");
-    List<OfflineQueueListener> all = new ArrayList<>(config.listeners);
-    all.add(listener);
-    return Drain.run(this, handler, listener == OfflineQueueListener.NONE ? listeners : Listeners.of(all, log,
-        "Offline queue"));
+    Listeners<OfflineQueueListener> tell = listeners;
+    if (listener != OfflineQueueListener.NONE) { // the queue's listeners, then the drain's
+      List<OfflineQueueListener> all = new ArrayList<>(config.listeners);
+      all.add(listener);
+      tell = Listeners.of(all, log, "Offline queue");
+    }
+    return Drain.run(this, handler, tell);
   }
 
   @Override
