@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The queue's behaviour, shared by the in-memory and the file queue; they differ only in their
- * {@link Journal}.
+ * {@link Journal}. The drain loop is {@link Drain}, over this class's operations; the settling
+ * ones take the listeners to tell, so that a drain's own listener hears its items too.
  *
  * <p>Concurrency: one {@link ReentrantLock} guards the state and the journal's intake. An
  * operation validates, takes a sequence number, hands its record to the journal and applies it to
