@@ -1,31 +1,28 @@
 package dev.closedloop.sync.client;
 
-import dev.closedloop.sync.queue.NackResult;
+import dev.closedloop.sync.queue.DrainSummary;
+import dev.closedloop.sync.queue.DrainVerdict;
 import dev.closedloop.sync.queue.OfflineQueue;
+import dev.closedloop.sync.queue.OfflineQueueListener;
 import dev.closedloop.sync.queue.QueuedItem;
+import dev.closedloop.sync.spi.Listeners;
 import dev.closedloop.sync.time.Cancellable;
-import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -39,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #enqueue} adds a request to the queue (mutations built with {@link
  *       SyncMutationBuilder#offline} do it themselves);
- *   <li>{@link #syncNow()} runs a pass: due requests one at a time, by priority, in order within
- *       a scope (the queue's order), each with its key;
+ *   <li>{@link #syncNow()} runs a pass, a {@linkplain OfflineQueue#drain(java.util.function.Function,
+ *       dev.closedloop.sync.queue.OfflineQueueListener) drain} of the queue: due requests one at a
+ *       time, by priority, in order within a scope (the queue's order), each with its key;
  *   <li>auto-sync ({@link OfflineSyncBuilder#autoSync}) runs a pass when {@link Connectivity}
  *       comes back, shortly after a request is queued while online, and again after a pass that
  *       left work;
@@ -73,8 +71,13 @@ import org.slf4j.LoggerFactory;
  *   <li>any other status (400, 401, 403, 404, 422, ...): dead-lettered at once with the status and
  *       the problem or body as the reason; the call fails with {@link
  *       MutationDeadLetterException}, the handler and listeners hear it;
- *   <li>a payload this client cannot read, or an item past its expiry: dead-lettered.
+ *   <li>a payload this client cannot read: dead-lettered;
+ *   <li>an item past its expiry, or whose attempts already reach the queue's retry policy's
+ *       maximum: dead-lettered by the queue without a replay (the queue's clock decides expiry).
  * </ul>
+ *
+ * <p>The call, the handler and the listeners hear of an item once the queue has recorded what
+ * became of it.
  *
  * <p>Passes never overlap; a {@code syncNow} while one runs returns the next pass (shared by every
  * caller that asks before it starts).
@@ -94,43 +97,34 @@ public final class OfflineSync implements AutoCloseable {
   }
 
   private final OfflineQueue queue;
-  private final List<Interceptor> interceptors;
-  private final Function<QueuedRequest, Map<String, String>> secretHeaders;
+  private final Replayer replayer;
   private final Map<String, ReplayHandler> handlers;
-  private final List<OfflineSyncListener> listeners;
+  private final Listeners<OfflineSyncListener> events;
   private final @Nullable Connectivity connectivity;
   private final boolean autoSync;
-  private final Duration requestTimeout;
   private final Duration resyncDelay;
   private final Scheduler scheduler;
-  private final Clock clock;
   private final Executor executor;
-  private final @Nullable UnauthorizedHandler unauthorized;
-  private final Duration unauthorizedWait;
   private final @Nullable ExecutorService ownExecutor;
   private final Connectivity.@Nullable Listener connectivityListener;
 
   private final ConcurrentHashMap<String, ReplayWaiter> waiters = new ConcurrentHashMap<>();
+  // per scope, the hand-off signal of the newest call (see admit)
+  private final ConcurrentHashMap<String, CompletableFuture<Boolean>> scopeTails = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock(); // guards the fields below
   private final ReentrantLock passLock = new ReentrantLock(); // one pass at a time
   private @Nullable CompletableFuture<SyncSummary> nextPass;
   private @Nullable Cancellable resyncTimer;
-  private final Map<String, CompletableFuture<Boolean>> scopeTails = new java.util.HashMap<>();
   private volatile boolean closed;
 
   OfflineSync(OfflineSyncBuilder b) {
     this.queue = b.queue;
-    this.clock = b.clock;
-    this.interceptors = Interceptor.pipeline(null, clock, b.http); // the live path's steps, no breaker
-    this.secretHeaders = b.secretHeaders;
+    this.replayer = new Replayer(b);
     this.handlers = Map.copyOf(b.handlers);
-    this.listeners = List.copyOf(b.listeners);
+    this.events = Listeners.of(b.listeners, log, "Offline sync");
     this.connectivity = b.connectivity;
     this.autoSync = b.autoSync;
-    this.requestTimeout = b.requestTimeout;
     this.resyncDelay = b.resyncDelay;
-    this.unauthorized = b.unauthorized;
-    this.unauthorizedWait = b.unauthorizedWait;
     this.scheduler = b.scheduler;
     if (b.executor != null) {
       this.executor = b.executor;
@@ -215,21 +209,8 @@ public final class OfflineSync implements AutoCloseable {
    * completes the same way.
    */
   CompletableFuture<Boolean> admit(String scope, CompletableFuture<Boolean> handOff) {
-    CompletableFuture<Boolean> previous;
-    lock.lock();
-    try {
-      previous = scopeTails.put(scope, handOff);
-    } finally {
-      lock.unlock();
-    }
-    handOff.whenComplete((q, t) -> {
-      lock.lock();
-      try {
-        scopeTails.remove(scope, handOff);
-      } finally {
-        lock.unlock();
-      }
-    });
+    CompletableFuture<Boolean> previous = scopeTails.put(scope, handOff);
+    handOff.whenComplete((q, t) -> scopeTails.remove(scope, handOff));
     return previous == null ? CompletableFuture.completedFuture(false) : previous.exceptionally(t -> false);
   }
 
@@ -266,20 +247,14 @@ public final class OfflineSync implements AutoCloseable {
     try {
       executor.execute(() -> runPass(pass));
     } catch (RejectedExecutionException e) {
-      lock.lock();
-      try {
-        if (nextPass == pass) {
-          nextPass = null;
-        }
-      } finally {
-        lock.unlock();
-      }
+      started(pass);
       pass.completeExceptionally(e);
     }
     return pass.copy();
   }
 
-  private void runPass(CompletableFuture<SyncSummary> pass) {
+  /** {@code pass} has started (or will never run): a {@code syncNow} from now on asks for the next. */
+  private void started(CompletableFuture<SyncSummary> pass) {
     lock.lock();
     try {
       if (nextPass == pass) {
@@ -288,6 +263,10 @@ public final class OfflineSync implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  private void runPass(CompletableFuture<SyncSummary> pass) {
+    started(pass);
     SyncSummary summary;
     passLock.lock();
     try {
@@ -299,9 +278,7 @@ public final class OfflineSync implements AutoCloseable {
     } finally {
       passLock.unlock();
     }
-    for (OfflineSyncListener l : listeners) {
-      isolate(() -> l.onSyncFinished(summary), l);
-    }
+    events.fire("onSyncFinished", OfflineSyncListener::onSyncFinished, summary);
     pass.complete(summary);
     if (autoSync && !closed && isOnline() && !queue.pending().isEmpty()) {
       scheduleResync();
@@ -309,215 +286,115 @@ public final class OfflineSync implements AutoCloseable {
   }
 
   private SyncSummary pass() throws IOException {
-    int replayed = 0;
-    int retried = 0;
-    int dead = 0;
-    while (!closed) {
-      if (!isOnline()) {
-        for (OfflineSyncListener l : listeners) {
-          isolate(() -> l.onOffline(null, null), l);
-        }
-        return new SyncSummary(replayed, retried, dead, true);
+    Pass pass = new Pass();
+    DrainSummary drained = closed || !isOnline() ? new DrainSummary(0, 0, 0) : queue.drain(pass, pass);
+    if (!pass.stopped && !closed && !isOnline()) {
+      pass.offline = true; // went offline after the last request, or before the first
+    }
+    if (pass.offline) {
+      events.fire("onOffline", OfflineSyncListener::onOffline, pass.offlineRequest, pass.offlineFailure);
+    }
+    return new SyncSummary(drained.succeeded(), drained.retried(), drained.deadLettered(), pass.offline);
+  }
+
+  /**
+   * One pass. The queue owns the loop (order, expiry, attempts, settling); a pass judges each item
+   * it is handed ({@link #apply}: decode, replay) and, as the drain's listener, tells the waiting
+   * call, the replay handler and the listeners once the queue has settled the item. Passes never
+   * overlap, so a pass is used by one thread; the queue calls its listener outside its locks.
+   */
+  private final class Pass implements Function<QueuedItem, DrainVerdict>, OfflineQueueListener {
+    boolean stopped;
+    boolean offline;
+    @Nullable QueuedRequest offlineRequest;
+    @Nullable Throwable offlineFailure;
+    long itemId = -1; // the item judged last, its request (null if unreadable) and its replay
+    @Nullable QueuedRequest request;
+    Replayer.@Nullable Replayed replayed;
+
+    @Override
+    public DrainVerdict apply(QueuedItem item) {
+      itemId = item.id();
+      request = null;
+      replayed = null;
+      if (closed || !isOnline()) {
+        stopped = true;
+        offline = !closed;
+        return DrainVerdict.stop();
       }
-      Optional<QueuedItem> next = queue.poll();
-      if (next.isEmpty()) {
-        break;
-      }
-      QueuedItem item = next.get();
-      QueuedRequest request;
       try {
         request = QueuedRequest.decode(item);
       } catch (IOException e) {
-        if (queue.deadLetter(item.id(), "unreadable queued request: " + e.getMessage())) {
-          dead++;
-          log.warn("Dead-lettered queued item {}: {}", item.id(), e.getMessage());
-        }
-        continue;
+        return DrainVerdict.dead("unreadable queued request: " + e.getMessage());
       }
-      if (item.expiresAt() != null && clock.millis() >= item.expiresAt().toEpochMilli()) {
-        String reason = "expired at " + item.expiresAt() + " after " + item.attempts() + " attempts";
-        if (queue.deadLetter(item.id(), reason)) {
-          dead++;
-          notifyDead(request, reason, null);
-        }
-        continue;
+      Replayer.Replayed r = replayed = replayer.replay(request);
+      if (r.stop()) {
+        stopped = true;
+        offline = r.failure() != null;
+        offlineRequest = request;
+        offlineFailure = r.failure();
       }
-      Outcome outcome = replay(request);
-      boolean renewed = false;
-      if (unauthorized != null && outcome.failure instanceof MutationHttpException
-          && ((MutationHttpException) outcome.failure).status() == 401) {
-        MutationHttpException refused = (MutationHttpException) outcome.failure;
-        String noCredential;
-        try {
-          noCredential = awaitNewCredential(request, refused);
-        } catch (InterruptedException e) {
-          queue.release(item.id());
-          Thread.currentThread().interrupt();
-          return new SyncSummary(replayed, retried, dead, false);
-        }
-        if (noCredential != null) {
-          String reason = httpReason(refused) + "; no new credential: " + noCredential;
-          if (queue.deadLetter(item.id(), reason)) {
-            dead++;
-            notifyDead(request, reason, refused);
-          }
-          continue;
-        }
-        outcome = replay(request); // the same key; the supplier gives the new credential
-        renewed = true;
-      }
-      if (outcome.response != null) {
-        if (!queue.ack(item.id())) {
-          log.debug("Replayed item {} was no longer in flight (cleared?)", item.id());
-        }
-        replayed++;
-        notifyReplayed(request, outcome.response);
-      } else if (outcome.interrupted) {
-        queue.release(item.id());
-        Thread.currentThread().interrupt();
-        return new SyncSummary(replayed, retried, dead, false);
-      } else if (outcome.failure instanceof MutationNetworkException) {
-        queue.release(item.id());
-        Throwable f = outcome.failure;
-        for (OfflineSyncListener l : listeners) {
-          isolate(() -> l.onOffline(request, f), l);
-        }
-        return new SyncSummary(replayed, retried, dead, true);
-      } else if (outcome.failure instanceof MutationHttpException
-          && !((MutationHttpException) outcome.failure).isRetryable()) {
-        MutationHttpException h = (MutationHttpException) outcome.failure;
-        String reason = httpReason(h) + (renewed && h.status() == 401 ? " (again, with a new credential)" : "");
-        if (queue.deadLetter(item.id(), reason)) {
-          dead++;
-          notifyDead(request, reason, h);
-        }
-      } else {
-        Throwable f = outcome.failure;
-        NackResult r = queue.nack(item.id(), f);
-        if (r == NackResult.RETRY_SCHEDULED) {
-          retried++;
-          for (OfflineSyncListener l : listeners) {
-            isolate(() -> l.onRetryScheduled(request, f), l);
-          }
-        } else if (r == NackResult.DEAD_LETTERED) {
-          dead++;
-          notifyDead(request, "retries exhausted: " + f.getMessage(), f);
-        }
+      return r.verdict();
+    }
+
+    @Override
+    public void onAcked(QueuedItem item) {
+      if (item.id() == itemId && replayed != null && replayed.response() != null) {
+        notifyReplayed(request, replayed.response());
       }
     }
-    return new SyncSummary(replayed, retried, dead, false);
-  }
 
-  private static String httpReason(MutationHttpException h) {
-    return "HTTP " + h.status()
-        + (h.problemType() != null ? " " + h.problemType() : "")
-        + (h.problemDetail() != null ? ": " + h.problemDetail()
-            : h.body().length > 0 ? ": " + MutationHttpException.excerpt(h.body()) : "");
-  }
-
-  /** Asks the {@link UnauthorizedHandler} and waits; returns null for a new credential, else why not. */
-  private @Nullable String awaitNewCredential(QueuedRequest request, MutationHttpException refused)
-      throws InterruptedException {
-    UnauthorizedHandler handler = Objects.requireNonNull(unauthorized);
-    CompletableFuture<Boolean> answer;
-    try {
-      answer = handler.onUnauthorized(request, refused).toCompletableFuture();
-    } catch (RuntimeException e) {
-      log.warn("Unauthorized handler {} threw", handler, e);
-      return "the handler threw " + e;
+    @Override
+    public void onRetryScheduled(QueuedItem item, Throwable failure) {
+      if (item.id() == itemId && request != null) {
+        events.fire("onRetryScheduled", OfflineSyncListener::onRetryScheduled, request, failure);
+      }
     }
-    try {
-      return Boolean.TRUE.equals(answer.get(unauthorizedWait.toNanos(), TimeUnit.NANOSECONDS)) ? null
-          : "the handler declined";
-    } catch (TimeoutException e) {
-      answer.cancel(false);
-      return "none within " + unauthorizedWait;
-    } catch (ExecutionException e) {
-      return "the handler failed: " + (e.getCause() != null ? e.getCause() : e);
-    } catch (CancellationException e) {
-      return "the handler cancelled";
+
+    @Override
+    public void onDeadLettered(QueuedItem item) { // the queue has logged it
+      boolean judged = item.id() == itemId; // else the queue dead-lettered it unrun: expired, attempts used up
+      QueuedRequest r = judged ? request : decodeOrNull(item);
+      if (r != null && judged && replayed != null) {
+        Throwable f = replayed.failure(); // with no reason, the cause of a retry that the queue's policy refused
+        notifyDead(r, replayed.reason() != null ? replayed.reason() : "retries exhausted: " + f.getMessage(), f);
+      } else if (r != null) {
+        notifyDead(r, Objects.requireNonNullElse(item.lastError(), ""), null);
+      }
     }
   }
 
-  private static final class Outcome {
-    @Nullable HttpResponse<byte[]> response;
-    @Nullable Throwable failure;
-    boolean interrupted;
-  }
-
-  private Outcome replay(QueuedRequest request) {
-    Outcome o = new Outcome();
-    LinkedHashMap<String, String> headers = new LinkedHashMap<>(request.headers());
+  private static @Nullable QueuedRequest decodeOrNull(QueuedItem item) {
     try {
-      Map<String, String> secrets = secretHeaders.apply(request);
-      if (secrets != null) {
-        secrets.forEach((n, v) -> {
-          Http.checkHeader(n, v);
-          headers.put(n, v);
-        });
-      }
-    } catch (RuntimeException e) {
-      o.failure = new MutationException(request.mutationName(), request.idempotencyKey(),
-          "the secret header supplier failed: " + e, e);
-      return o;
+      return QueuedRequest.decode(item);
+    } catch (IOException e) {
+      log.debug("Queued item {} is unreadable: {}", item.id(), e.getMessage());
+      return null;
     }
-    Exchange exchange = new Exchange(request.mutationName(), request.method(), request.uri(),
-        java.util.Collections.unmodifiableMap(headers), request.bodyUnsafe(), request.idempotencyKey(), null,
-        requestTimeout);
-    CompletableFuture<HttpResponse<byte[]>> f = Interceptor.run(interceptors, exchange);
-    try {
-      o.response = f.get();
-    } catch (InterruptedException e) {
-      f.cancel(true);
-      o.interrupted = true;
-    } catch (ExecutionException e) {
-      o.failure = DefaultSyncMutation.unwrap(e.getCause() != null ? e.getCause() : e);
-    }
-    return o;
   }
 
   private void notifyReplayed(QueuedRequest request, HttpResponse<byte[]> response) {
     ReplayWaiter w = waiters.remove(request.idempotencyKey());
     if (w != null) {
-      try {
-        w.replayed(response);
-      } catch (RuntimeException | Error e) {
-        log.warn("Completing the call of {} failed", request, e);
-      }
+      Listeners.isolate(log, "Offline sync", request, "completing its call", () -> w.replayed(response));
     }
     ReplayHandler h = handlers.get(request.mutationName());
     if (h != null) {
-      isolate(() -> h.onReplayed(request, response), h);
+      Listeners.isolate(log, "Offline sync", h, "onReplayed", () -> h.onReplayed(request, response));
     }
-    for (OfflineSyncListener l : listeners) {
-      isolate(() -> l.onReplayed(request, response.statusCode()), l);
-    }
+    events.fire("onReplayed", OfflineSyncListener::onReplayed, request, response.statusCode());
   }
 
   private void notifyDead(QueuedRequest request, String reason, @Nullable Throwable cause) {
     ReplayWaiter w = waiters.remove(request.idempotencyKey());
     if (w != null) {
-      try {
-        w.deadLettered(reason, cause);
-      } catch (RuntimeException | Error e) {
-        log.warn("Failing the call of {} failed", request, e);
-      }
+      Listeners.isolate(log, "Offline sync", request, "failing its call", () -> w.deadLettered(reason, cause));
     }
     ReplayHandler h = handlers.get(request.mutationName());
     if (h != null) {
-      isolate(() -> h.onDeadLettered(request, reason), h);
+      Listeners.isolate(log, "Offline sync", h, "onDeadLettered", () -> h.onDeadLettered(request, reason));
     }
-    for (OfflineSyncListener l : listeners) {
-      isolate(() -> l.onDeadLettered(request, reason), l);
-    }
-  }
-
-  private static void isolate(Runnable r, Object who) {
-    try {
-      r.run();
-    } catch (RuntimeException | Error e) {
-      log.warn("Offline sync callback {} threw", who, e);
-    }
+    events.fire("onDeadLettered", OfflineSyncListener::onDeadLettered, request, reason);
   }
 
   private void scheduleResync() {
@@ -551,11 +428,9 @@ public final class OfflineSync implements AutoCloseable {
   public List<PendingRequest> pending() {
     List<PendingRequest> out = new ArrayList<>();
     for (QueuedItem item : queue.pending()) {
-      try {
-        out.add(new PendingRequest(item.id(), QueuedRequest.decode(item), item.attempts(), item.notBefore(),
-            item.lastError()));
-      } catch (IOException e) {
-        log.debug("Pending item {} is unreadable: {}", item.id(), e.getMessage());
+      QueuedRequest request = decodeOrNull(item);
+      if (request != null) {
+        out.add(new PendingRequest(item.id(), request, item.attempts(), item.notBefore(), item.lastError()));
       }
     }
     return out;

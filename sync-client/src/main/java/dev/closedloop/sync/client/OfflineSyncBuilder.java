@@ -160,7 +160,9 @@ public final class OfflineSyncBuilder {
   }
 
   /**
-   * Sets the wall clock for expiry and {@code Retry-After} dates. Default system.
+   * Sets the wall clock for {@code Retry-After} dates. Default system. (Whether an item has
+   * expired is the queue's to decide, by its own clock: see {@link
+   * dev.closedloop.sync.queue.OfflineQueueBuilder#clock}.)
    *
    * @throws NullPointerException if {@code clock} is null
    */

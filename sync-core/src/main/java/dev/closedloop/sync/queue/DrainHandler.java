@@ -13,6 +13,10 @@ package dev.closedloop.sync.queue;
  *       counting an attempt, and ends the drain.
  * </ul>
  *
+ * <p>These are {@link DrainVerdict}s said with exceptions; a handler that needs the others (a dead
+ * letter with its own reason, a stop without an interrupt) returns verdicts to {@link
+ * OfflineQueue#drain(java.util.function.Function, OfflineQueueListener)} instead.
+ *
  * <p>Implementations must be threadsafe if the queue is drained from several threads.
  */
 @FunctionalInterface

@@ -315,7 +315,7 @@ final class FileJournal implements Journal {
         }
       }
     }
-    QueueEngine.awaitResult(ticket);
+    Journal.awaitCommit(ticket);
   }
 
   /**
@@ -372,7 +372,7 @@ final class FileJournal implements Journal {
     } finally {
       lock.unlock();
     }
-    QueueEngine.awaitResult(request);
+    Journal.awaitCommit(request);
   }
 
   @Override

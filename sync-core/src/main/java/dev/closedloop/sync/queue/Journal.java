@@ -2,6 +2,7 @@ package dev.closedloop.sync.queue;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +41,38 @@ interface Journal {
    * the journal works that way); throws the {@link IOException} that failed it.
    */
   default void await(CompletableFuture<Void> ticket) throws IOException {
-    QueueEngine.awaitResult(ticket);
+    awaitCommit(ticket);
+  }
+
+  /** Waits for a record's commit, uninterruptibly (the write is under way either way). */
+  static void awaitCommit(CompletableFuture<Void> ticket) throws IOException {
+    if (ticket == DONE) {
+      return;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          ticket.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException) {
+            throw new IOException(cause.getMessage(), cause);
+          }
+          if (cause instanceof RuntimeException) {
+            throw (RuntimeException) cause;
+          }
+          throw new IOException("offline queue write failed", cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Writes what is pending and releases the journal's files. Called once, without the lock. */

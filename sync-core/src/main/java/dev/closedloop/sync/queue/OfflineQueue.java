@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A durable priority queue of requests waiting to reach the server.
@@ -21,7 +22,8 @@ import java.util.Optional;
  * {@link #offer} queues it; {@link #poll()} leases it (it is then <em>in flight</em>); the holder
  * settles it with {@link #ack} (done), {@link #nack} (failed: another attempt after the retry
  * policy's backoff, or a dead letter once the policy gives up), {@link #deadLetter} or {@link
- * #release} (handed back, no attempt counted). {@link #drain} does all of this for a handler.
+ * #release} (handed back, no attempt counted). {@link #drain} does all of this for a handler: the
+ * queue owns the loop, the handler only says what became of each item.
  * Dead letters are listed by {@link #deadLetters()} and go back to the queue with {@link
  * #requeue} or away with {@link #discard}.
  *
@@ -170,7 +172,32 @@ public interface OfflineQueue extends Closeable {
    * @throws IOException if settling an item could not be written (the item is waiting again);
    *     the drain stops
    */
-  DrainSummary drain(DrainHandler handler) throws IOException;
+  default DrainSummary drain(DrainHandler handler) throws IOException {
+    return drain(DrainVerdict.of(handler), OfflineQueueListener.NONE);
+  }
+
+  /**
+   * Runs every due item through {@code handler} as {@link #drain(DrainHandler)} does (the same
+   * order, expiry and maximum attempts, the same sharing between threads), and settles each as the
+   * handler's {@link DrainVerdict} says. The queue owns the loop; the handler only judges one item.
+   *
+   * <p>{@code listener} hears this drain's events after the queue's own listeners, on the drain's
+   * thread, under the same contract: {@link OfflineQueueListener#onAcked}, {@link
+   * OfflineQueueListener#onRetryScheduled} and {@link OfflineQueueListener#onDeadLettered} for
+   * each item the drain settles (also those dead-lettered without running), once the settlement is
+   * durable, then {@link OfflineQueueListener#onDrained}.
+   *
+   * <p>The handler should not throw. If it throws (or returns null), the item is handed back
+   * without counting an attempt and the drain throws that exception (a {@link
+   * NullPointerException} for null).
+   *
+   * @param listener {@link OfflineQueueListener#NONE} if only the queue's listeners should hear
+   * @throws NullPointerException if an argument is null
+   * @throws IOException if settling an item could not be written (the item is waiting again);
+   *     the drain stops
+   */
+  DrainSummary drain(Function<? super QueuedItem, DrainVerdict> handler, OfflineQueueListener listener)
+      throws IOException;
 
   /**
    * Closes the queue: a file queue finishes its pending writes, forces them and releases its

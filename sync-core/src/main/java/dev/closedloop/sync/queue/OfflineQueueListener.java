@@ -32,6 +32,25 @@ public interface OfflineQueueListener {
   default void onOfferRefused(Offer offer, OfflineQueueFullException reason) {}
 
   /**
+   * An in-flight item was acknowledged ({@link OfflineQueue#ack}, or a drain's handler said {@link
+   * DrainVerdict#done()}) and removed.
+   *
+   * @param item the item as it was handed out
+   */
+  default void onAcked(QueuedItem item) {}
+
+  /**
+   * An attempt failed and the retry policy scheduled another ({@link OfflineQueue#nack}, or a
+   * drain's handler said {@link DrainVerdict#retry}). When the policy gives up instead, {@link
+   * #onDeadLettered} is called.
+   *
+   * @param item the item as it now is: its attempts counted, its not-before moved, the failure as
+   *     its {@link QueuedItem#lastError()}
+   * @param failure the failure passed to {@code nack}
+   */
+  default void onRetryScheduled(QueuedItem item, Throwable failure) {}
+
+  /**
    * An item became a dead letter.
    *
    * @param item the item as it now is, with the reason as its {@link QueuedItem#lastError()}
@@ -39,8 +58,8 @@ public interface OfflineQueueListener {
   default void onDeadLettered(QueuedItem item) {}
 
   /**
-   * A {@link OfflineQueue#drain(DrainHandler)} call ended normally (no item was due any more, or
-   * its thread was interrupted). Not called when the drain threw.
+   * A drain ended normally (no item was due any more, its handler said {@link DrainVerdict#stop()}
+   * or its thread was interrupted). Not called when the drain threw.
    *
    * @param summary what the drain did; called even when it took no item
    */

@@ -3,6 +3,7 @@ package dev.closedloop.sync.queue;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.retry.RetryDecision;
 import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.spi.Listeners;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,15 +14,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The queue's behaviour, shared by the in-memory and the file queue; they differ only in their
- * {@link Journal}.
+ * {@link Journal}. The drain loop is {@link Drain}, over this class's operations; the settling
+ * ones take the listeners to tell, so that a drain's own listener hears its items too.
  *
  * <p>Concurrency: one {@link ReentrantLock} guards the state and the journal's intake. An
  * operation validates, takes a sequence number, hands its record to the journal and applies it to
@@ -37,6 +39,7 @@ abstract class QueueEngine implements OfflineQueue {
   final ReentrantLock lock;
   final QueueState state;
   final Journal journal;
+  final Listeners<OfflineQueueListener> listeners;
   private final RetryPolicy<?> policy;
   private boolean closed; // guarded by lock
 
@@ -46,6 +49,7 @@ abstract class QueueEngine implements OfflineQueue {
     this.state = state;
     this.journal = journal;
     this.policy = config.retryPolicy;
+    this.listeners = Listeners.of(config.listeners, log, "Offline queue");
   }
 
   @Override
@@ -81,7 +85,7 @@ abstract class QueueEngine implements OfflineQueue {
       lock.unlock();
     }
     if (full != null) {
-      notifyRefused(offer, full);
+      listeners.fire("onOfferRefused", OfflineQueueListener::onOfferRefused, offer, full);
       throw full;
     }
     journal.await(ticket);
@@ -134,7 +138,13 @@ abstract class QueueEngine implements OfflineQueue {
 
   @Override
   public boolean ack(long id) throws IOException {
+    return ack(id, listeners);
+  }
+
+  /** {@link #ack(long)}, telling {@code tell} (the queue's listeners, or a drain's as well). */
+  boolean ack(long id, Listeners<OfflineQueueListener> tell) throws IOException {
     CompletableFuture<Void> ticket;
+    @Nullable QueuedItem item; // null if no one hears
     lock.lock();
     try {
       ensureOpen();
@@ -142,19 +152,28 @@ abstract class QueueEngine implements OfflineQueue {
         return false;
       }
       journal.checkWritable();
+      item = tell.isEmpty() ? null : state.get(id).item(); // no lookup when no one hears
       ticket = write(new Rec.Ack(id));
     } finally {
       lock.unlock();
     }
     journal.await(ticket);
+    if (item != null) {
+      tell.fire("onAcked", OfflineQueueListener::onAcked, item);
+    }
     return true;
   }
 
   @Override
   public NackResult nack(long id, Throwable failure) throws IOException {
+    return nack(id, failure, listeners);
+  }
+
+  NackResult nack(long id, Throwable failure, Listeners<OfflineQueueListener> tell) throws IOException {
     Objects.requireNonNull(failure, "failure cannot be null");
     CompletableFuture<Void> ticket;
-    QueuedItem deadItem = null;
+    boolean dead;
+    @Nullable QueuedItem now; // null if no one hears of a retry
     lock.lock();
     try {
       ensureOpen();
@@ -179,16 +198,18 @@ abstract class QueueEngine implements OfflineQueue {
       }
       ticket = write(rec);
       state.unlease(id);
-      if (rec instanceof Rec.Dead) {
-        deadItem = state.get(id).item();
-      }
+      dead = rec instanceof Rec.Dead;
+      now = dead || !tell.isEmpty() ? state.get(id).item() : null;
     } finally {
       lock.unlock();
     }
     journal.await(ticket);
-    if (deadItem != null) {
-      notifyDeadLettered(deadItem);
+    if (dead) {
+      notifyDeadLettered(Objects.requireNonNull(now), tell);
       return NackResult.DEAD_LETTERED;
+    }
+    if (now != null) {
+      tell.fire("onRetryScheduled", OfflineQueueListener::onRetryScheduled, now, failure);
     }
     return NackResult.RETRY_SCHEDULED;
   }
@@ -210,6 +231,10 @@ abstract class QueueEngine implements OfflineQueue {
 
   @Override
   public boolean deadLetter(long id, String reason) throws IOException {
+    return deadLetter(id, reason, listeners);
+  }
+
+  boolean deadLetter(long id, String reason, Listeners<OfflineQueueListener> tell) throws IOException {
     Objects.requireNonNull(reason, "reason cannot be null");
     CompletableFuture<Void> ticket;
     QueuedItem deadItem;
@@ -228,7 +253,7 @@ abstract class QueueEngine implements OfflineQueue {
       lock.unlock();
     }
     journal.await(ticket);
-    notifyDeadLettered(deadItem);
+    notifyDeadLettered(deadItem, tell);
     return true;
   }
 
@@ -338,65 +363,17 @@ abstract class QueueEngine implements OfflineQueue {
   }
 
   @Override
-  public DrainSummary drain(DrainHandler handler) throws IOException {
+  public DrainSummary drain(Function<? super QueuedItem, DrainVerdict> handler, OfflineQueueListener listener)
+      throws IOException {
     Objects.requireNonNull(handler, "handler cannot be null");
-    int succeeded = 0;
-    int retried = 0;
-    int dead = 0;
-    while (true) {
-      QueuedItem item = poll().orElse(null);
-      if (item == null) {
-        break;
-      }
-      long now = config.clock.millis();
-      if (item.expiresAtMillis() != QueuedItem.NO_EXPIRY && now >= item.expiresAtMillis()) {
-        if (deadLetter(item.id(), "expired at " + item.expiresAt() + " after " + item.attempts() + " attempts")) {
-          dead++;
-        }
-        continue;
-      }
-      if (item.attempts() >= policy.maxAttempts()) {
-        if (deadLetter(item.id(), "attempts exhausted (" + item.attempts() + " of " + policy.maxAttempts() + ")")) {
-          dead++;
-        }
-        continue;
-      }
-      try {
-        handler.handle(item);
-      } catch (PermanentFailureException e) {
-        if (deadLetter(item.id(), "permanent failure: " + describe(e))) {
-          dead++;
-        }
-        continue;
-      } catch (InterruptedException e) {
-        release(item.id());
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        NackResult r = nack(item.id(), e);
-        if (r == NackResult.RETRY_SCHEDULED) {
-          retried++;
-        } else if (r == NackResult.DEAD_LETTERED) {
-          dead++;
-        }
-        continue;
-      } catch (Throwable t) {
-        release(item.id());
-        throw t;
-      }
-      if (ack(item.id())) {
-        succeeded++;
-      }
+    Objects.requireNonNull(listener, "listener cannot be null");
+    Listeners<OfflineQueueListener> tell = listeners;
+    if (listener != OfflineQueueListener.NONE) { // the queue's listeners, then the drain's
+      List<OfflineQueueListener> all = new ArrayList<>(config.listeners);
+      all.add(listener);
+      tell = Listeners.of(all, log, "Offline queue");
     }
-    DrainSummary summary = new DrainSummary(succeeded, retried, dead);
-    for (OfflineQueueListener l : config.listeners) {
-      try {
-        l.onDrained(summary);
-      } catch (RuntimeException e) {
-        log.warn("Offline queue listener {} failed in onDrained; ignored", l, e);
-      }
-    }
-    return summary;
+    return Drain.run(this, handler, tell);
   }
 
   @Override
@@ -468,57 +445,10 @@ abstract class QueueEngine implements OfflineQueue {
     }
   }
 
-  /** Waits for a record's commit, uninterruptibly (the write is under way either way). */
-  static void awaitResult(CompletableFuture<Void> ticket) throws IOException {
-    if (ticket == Journal.DONE) {
-      return;
-    }
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          ticket.get();
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof IOException) {
-            throw new IOException(cause.getMessage(), cause);
-          }
-          if (cause instanceof RuntimeException) {
-            throw (RuntimeException) cause;
-          }
-          throw new IOException("offline queue write failed", cause);
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void notifyRefused(Offer offer, OfflineQueueFullException full) {
-    for (OfflineQueueListener l : config.listeners) {
-      try {
-        l.onOfferRefused(offer, full);
-      } catch (RuntimeException e) {
-        log.warn("Offline queue listener {} failed in onOfferRefused; ignored", l, e);
-      }
-    }
-  }
-
-  private void notifyDeadLettered(QueuedItem item) {
+  private static void notifyDeadLettered(QueuedItem item, Listeners<OfflineQueueListener> tell) {
     log.warn("Offline queue: item {} (priority {}, key {}, {} attempt(s)) is now a dead letter: {}",
         item.id(), item.priority(), IdempotencyKey.redact(item.idempotencyKey()), item.attempts(), item.lastError());
-    for (OfflineQueueListener l : config.listeners) {
-      try {
-        l.onDeadLettered(item);
-      } catch (RuntimeException e) {
-        log.warn("Offline queue listener {} failed in onDeadLettered; ignored", l, e);
-      }
-    }
+    tell.fire("onDeadLettered", OfflineQueueListener::onDeadLettered, item);
   }
 
   private static String reason(RetryDecision d, int attempt) {
