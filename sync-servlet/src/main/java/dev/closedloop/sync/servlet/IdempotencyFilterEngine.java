@@ -12,6 +12,7 @@ import dev.closedloop.sync.idempotency.IdempotencyStoreFullException;
 import dev.closedloop.sync.idempotency.ScopeResolver;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.servlet.IdempotencyFilterListener.Finished;
+import dev.closedloop.sync.spi.Digests;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -22,7 +23,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,9 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 final class IdempotencyFilterEngine {
   private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-  /** Cloned for each digest: a clone skips the provider lookup that getInstance does each time. */
-  private static final @Nullable MessageDigest SHA256_PROTOTYPE = prototype();
 
   final IdempotencyStore store;
   /** The protocol: every claim, wait, renewal, completion and release goes through it. */
@@ -154,7 +151,7 @@ final class IdempotencyFilterEngine {
       reject(response, IdempotencyProblem.BODY_TOO_LARGE, tooLarge(declared));
       return;
     }
-    MessageDigest bodyDigest = sha256();
+    MessageDigest bodyDigest = Digests.sha256();
     byte[] body;
     try {
       body = readBody(request, declared, bodyDigest);
@@ -463,13 +460,13 @@ final class IdempotencyFilterEngine {
    * length-prefixed name, a value count and length-prefixed values in their order.
    */
   static MessageDigest parameterDigest(Map<String, String[]> parameters) {
-    MessageDigest d = sha256();
+    MessageDigest d = Digests.sha256();
     byte[] length = new byte[4];
     d.update("container-form-parameters".getBytes(StandardCharsets.US_ASCII));
     for (String name : new TreeSet<>(parameters.keySet())) {
       String[] values = parameters.get(name);
       field(d, length, name);
-      d.update(bigEndian(length, values == null ? 0 : values.length));
+      Digests.updateInt(d, length, values == null ? 0 : values.length);
       if (values != null) {
         for (String v : values) {
           field(d, length, v);
@@ -485,70 +482,25 @@ final class IdempotencyFilterEngine {
    * its UTF-8 bytes, so no two different requests share an encoding.
    */
   static String fingerprint(HttpServletRequest request, byte[] bodySha256) {
-    MessageDigest d = sha256();
+    MessageDigest d = Digests.sha256();
     byte[] length = new byte[4];
     field(d, length, request.getMethod().toUpperCase(Locale.ROOT));
     field(d, length, request.getRequestURI());
     field(d, length, request.getQueryString());
     field(d, length, request.getContentType());
-    d.update(bigEndian(length, bodySha256.length));
+    Digests.updateInt(d, length, bodySha256.length);
     d.update(bodySha256);
-    byte[] h = d.digest();
-    char[] out = new char[h.length * 2];
-    for (int i = 0; i < h.length; i++) {
-      out[2 * i] = HEX[(h[i] >> 4) & 0xF];
-      out[2 * i + 1] = HEX[h[i] & 0xF];
-    }
-    return new String(out);
+    return Digests.hex(d.digest());
   }
 
   private static void field(MessageDigest d, byte[] length, @Nullable String value) {
     if (value == null) {
-      d.update(bigEndian(length, -1));
+      Digests.updateInt(d, length, -1);
       return;
     }
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    d.update(bigEndian(length, bytes.length));
+    Digests.updateInt(d, length, bytes.length);
     d.update(bytes);
-  }
-
-  /** Writes {@code value} big-endian into the 4-byte {@code into} and returns it. */
-  private static byte[] bigEndian(byte[] into, int value) {
-    into[0] = (byte) (value >>> 24);
-    into[1] = (byte) (value >>> 16);
-    into[2] = (byte) (value >>> 8);
-    into[3] = (byte) value;
-    return into;
-  }
-
-  private static MessageDigest sha256() {
-    MessageDigest prototype = SHA256_PROTOTYPE;
-    if (prototype != null) {
-      try {
-        return (MessageDigest) prototype.clone();
-      } catch (CloneNotSupportedException e) {
-        // not cloneable after all: look it up
-      }
-    }
-    return newSha256();
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
-  }
-
-  private static @Nullable MessageDigest prototype() {
-    MessageDigest d = newSha256();
-    try {
-      d.clone();
-      return d;
-    } catch (CloneNotSupportedException e) {
-      return null;
-    }
   }
 
   static String pathWithinApplication(HttpServletRequest request) {
