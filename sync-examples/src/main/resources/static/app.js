@@ -1,95 +1,37 @@
-// Closed Loop Sync demo page: one idempotency key per click, reused on every retry (with full
-// jitter, honouring Retry-After); change events over SSE (EventSource resumes with Last-Event-ID
-// by itself). No build step, no dependencies.
+// Closed Loop Sync demo page, on sync-web (served from its WebJar): each click is one call with
+// one Idempotency-Key, reused on every retry and every replay; clicks while the server is down
+// wait in the offline queue (IndexedDB) and drain when it is back; change events over SSE, resumed
+// from the stored cursor after a reload. No build step, no dependencies.
+import { SyncClient, SyncError } from '/webjars/closedloop-sync/sync.js';
 
-export const MAX_ATTEMPTS = 5;
-const BASE_DELAY_MS = 250;
-const MAX_DELAY_MS = 4000;
-// Statuses worth another attempt with the same key; 400, 404, 422 and other 4xx are final.
-const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
-
-const clientId = localStorage.getItem('closedloop.clientId') ?? newUuid();
+const clientId = localStorage.getItem('closedloop.clientId') ?? crypto.randomUUID();
 localStorage.setItem('closedloop.clientId', clientId);
-// Change events carry the digest of the causing request's key, never the key: this page keeps the
-// digests of its own keys to recognise its events.
-const myDigests = new Set();
 
-// SHA-256 of the key's UTF-8 bytes, base64url without padding (sync-realtime/WIRE-FORMAT.md).
-async function keyDigest(key) {
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
-  let binary = '';
-  for (const b of hash) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+const client = SyncClient.create({
+  retry: { maxAttempts: 5, initialDelayMs: 250, maxDelayMs: 4000 },
+  // called on every attempt and every replay, never stored: where a page's token goes
+  headers: () => ({ Authorization: `Bearer demo-token-${clientId}` }),
+  offline: { maxItems: 200, probeIntervalMs: 2000 },
+  realtime: { url: '/events' },
+});
 
-function newUuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map(x => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+const json = { 'X-Client-Id': clientId };
+const confirmBooking = client.mutation('confirm-booking', {
+  url: (v) => `/api/bookings/${encodeURIComponent(v.id)}/confirm`,
+  body: {},
+  headers: json,
+  scope: (v) => `booking:${v.id}`,
+  priority: 'high',
+});
+const sendSms = client.mutation('send-sms', { url: '/api/sms', headers: json });
+const updateLeads = client.mutation('bulk-leads', { url: '/api/leads/status', method: 'PATCH', headers: json });
 
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Full jitter: a uniform draw below the capped exponential backoff.
-function backoffMs(attempt) {
-  return Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-}
-
-// Retry-After as delta-seconds or an HTTP-date; 0 when absent or malformed.
-function retryAfterMs(response) {
-  const value = response.headers.get('Retry-After');
-  if (!value) return 0;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 0 : Math.max(0, date - Date.now());
-}
-
-export class SyncError extends Error {
-  constructor(problem, attempts) {
-    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
-    this.problem = problem;
-    this.attempts = attempts;
-  }
-}
-
-// Sends one logical mutation: the same key on every attempt, so the server applies it once.
-export async function mutate(method, url, body, onAttempt = () => {}) {
-  const key = newUuid();
-  myDigests.add(await keyDigest(key)); // change events carry this digest, never the key
-  let problem = { title: 'Not sent' };
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    onAttempt(attempt, MAX_ATTEMPTS);
-    let response;
-    let payload;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, 'X-Client-Id': clientId },
-        body: JSON.stringify(body),
-        cache: 'no-store',
-      });
-      const text = await response.text(); // a connection cut mid-body fails here, like a lost answer
-      payload = text ? JSON.parse(text) : {};
-    } catch (e) {
-      problem = { title: 'Network error', detail: e.message || String(e) };
-      if (attempt < MAX_ATTEMPTS) await sleep(backoffMs(attempt));
-      continue;
-    }
-    if (response.ok) {
-      return { data: payload, key, attempts: attempt, replayed: response.headers.get('Idempotent-Replayed') === 'true' };
-    }
-    problem = { title: payload.title || `HTTP ${response.status}`, detail: payload.detail || '', status: response.status };
-    if (!RETRYABLE.has(response.status)) throw new SyncError(problem, attempt);
-    if (attempt < MAX_ATTEMPTS) await sleep(Math.max(retryAfterMs(response), backoffMs(attempt)));
-  }
-  throw new SyncError(problem, MAX_ATTEMPTS);
-}
-
-// The sync button: idle → loading (disabled, "attempt n of m") → success → idle, or error.
-function syncButton(button, statusEl, labels, run) {
+// The sync button: idle → loading (disabled, "attempt n of m") → success → idle, or error, or
+// queued (the server is unreachable: the click waits in the offline queue and drains later).
+function syncButton(button, statusEl, labels, mutation, variables) {
   const trace = [];
   const set = (state, label, status) => {
     button.dataset.state = state;
@@ -97,44 +39,64 @@ function syncButton(button, statusEl, labels, run) {
     button.textContent = label;
     statusEl.dataset.state = state;
     statusEl.textContent = status;
-    trace.push(state === 'loading' ? `${state}:${status}` : state);
+    const entry = state === 'loading' ? `${state}:${status}` : state;
+    if (trace.at(-1) !== entry) trace.push(entry);
     button.dataset.trace = trace.join('|');
   };
-  button.addEventListener('click', async () => {
+  button.addEventListener('click', () => {
     if (button.dataset.state === 'loading') return;
     trace.length = 0;
-    try {
-      const result = await run((n, m) => set('loading', labels.loading, `attempt ${n} of ${m}`));
-      set('success', labels.success,
-        `${labels.done(result.data)} after ${result.attempts} attempt${result.attempts > 1 ? 's' : ''}`
-          + (result.replayed ? ' (answer replayed by the server)' : '') + ` · key ${result.key.slice(0, 8)}`);
-      await sleep(1500);
-      set('idle', labels.idle, statusEl.textContent);
-    } catch (e) {
-      set('error', labels.error, e instanceof SyncError ? e.message : String(e));
-    }
+    const call = mutation.mutate(variables());
+    markWhenConfirmed(call);
+    const show = async (s) => {
+      if (s.status === 'pending') {
+        set('loading', labels.loading, `attempt ${s.attempt} of ${s.maxAttempts}`);
+      } else if (s.status === 'queued') {
+        set('queued', labels.queued, `queued: sent when the server is back · key ${call.key.slice(0, 8)}`);
+      } else if (s.status === 'success') {
+        set('success', labels.success, `${labels.done(s.data)} after ${s.attempt} attempt${s.attempt > 1 ? 's' : ''}`
+          + (s.replayed ? ' (answer replayed by the server)' : '') + ` · key ${call.key.slice(0, 8)}`);
+        await sleep(1500);
+        if (button.dataset.state === 'success') set('idle', labels.idle, statusEl.textContent);
+      } else {
+        set('error', labels.error, new SyncError(s.problem, call.key, s.attempt).message);
+      }
+    };
+    show(call.state);
+    call.subscribe(show);
   });
 }
 
-const $ = id => document.getElementById(id);
-
 syncButton($('confirm-booking'), $('confirm-booking-status'),
-  { idle: 'Confirm booking', loading: 'Confirming…', success: 'Confirmed ✓', error: 'Failed: try again',
-    done: b => `Booking ${b.id} confirmed (${b.confirmations} confirmation${b.confirmations === 1 ? '' : 's'} sent)` },
-  onAttempt => mutate('POST', `/api/bookings/${encodeURIComponent($('booking-id').value)}/confirm`, {}, onAttempt));
+  { idle: 'Confirm booking', loading: 'Confirming…', success: 'Confirmed ✓', error: 'Failed: try again', queued: 'Queued',
+    done: (b) => `Booking ${b.id} confirmed (${b.confirmations} confirmation${b.confirmations === 1 ? '' : 's'} sent)` },
+  confirmBooking, () => ({ id: $('booking-id').value }));
 
 syncButton($('send-sms'), $('send-sms-status'),
-  { idle: 'Send SMS', loading: 'Sending…', success: 'Sent ✓', error: 'Failed: try again',
-    done: s => `Text ${s.messageId} sent to ${s.to}` },
-  onAttempt => mutate('POST', '/api/sms', { to: $('sms-to').value, text: $('sms-text').value }, onAttempt));
+  { idle: 'Send SMS', loading: 'Sending…', success: 'Sent ✓', error: 'Failed: try again', queued: 'Queued',
+    done: (s) => `Text ${s.messageId} sent to ${s.to}` },
+  sendSms, () => ({ to: $('sms-to').value, text: $('sms-text').value }));
 
 syncButton($('bulk-leads'), $('bulk-leads-status'),
-  { idle: 'Update leads', loading: 'Updating…', success: 'Updated ✓', error: 'Failed: try again',
-    done: r => `${r.updated} leads set to ${r.status}` },
-  onAttempt => mutate('PATCH', '/api/leads/status', {
-    ids: $('lead-ids').value.split(',').map(s => s.trim()).filter(Boolean),
+  { idle: 'Update leads', loading: 'Updating…', success: 'Updated ✓', error: 'Failed: try again', queued: 'Queued',
+    done: (r) => `${r.updated} leads set to ${r.status}` },
+  updateLeads, () => ({
+    ids: $('lead-ids').value.split(',').map((s) => s.trim()).filter(Boolean),
     status: $('lead-status').value,
-  }, onAttempt));
+  }));
+
+// The offline queue, as this page sees it (it survives reloads: a reloaded page drains it).
+async function refreshQueue() {
+  const [pending, dead] = await Promise.all([client.queue.pending(), client.queue.dead()]);
+  const el = $('queue-status');
+  el.dataset.pending = String(pending.length);
+  el.dataset.dead = String(dead.length);
+  el.textContent = pending.length === 0 && dead.length === 0 ? 'offline queue: empty'
+    : `offline queue: ${pending.length} waiting` + (dead.length ? `, ${dead.length} dead` : '');
+}
+client.queue.subscribe(refreshQueue);
+addEventListener('online', refreshQueue);
+addEventListener('offline', refreshQueue);
 
 // Server counters: refreshed after every event and every few seconds.
 let refreshing = false;
@@ -160,11 +122,12 @@ async function refreshState() {
     // the server is down; the stream status says so
   } finally {
     refreshing = false;
+    refreshQueue();
   }
 }
 
-// Change events. EventSource reconnects by itself and sends Last-Event-ID, so no event is lost
-// while the server restarts (within the replay log); a "reset" means refetch.
+// Change events. sync-web keeps the stream's cursor in localStorage, so a reload resumes after
+// the last event this page saw (nothing missed, nothing twice); a "reset" means refetch.
 function addEvent(text, cssClass) {
   const item = document.createElement('li');
   item.textContent = text;
@@ -175,28 +138,43 @@ function addEvent(text, cssClass) {
   return item;
 }
 
-const stream = new EventSource('/events?topics=bookings,sms,leads');
+const items = new Map(); // "topic#position" → its <li>, to mark the events of this window's calls
+const watched = new WeakSet();
+
+// A call's `confirmed` resolves with the event that carries its key: the loop closed for the
+// user who clicked, in this window.
+function markWhenConfirmed(call) {
+  if (watched.has(call)) return;
+  watched.add(call);
+  call.confirmed.then((ev) => {
+    const item = items.get(`${ev.topic}#${ev.position}`);
+    if (item) {
+      item.className = 'yours';
+      item.textContent += ' · yours';
+    }
+  }, () => {});
+}
 const status = $('stream-status');
-stream.onopen = () => { status.dataset.state = 'open'; status.textContent = 'events: live'; };
-stream.onerror = () => { status.dataset.state = 'reconnecting'; status.textContent = 'events: reconnecting…'; };
-for (const type of ['insert', 'update', 'delete', 'broadcast']) {
-  stream.addEventListener(type, e => {
-    const ev = JSON.parse(e.data);
+client.subscribe(['bookings', 'sms', 'leads'], {
+  onStatus: (s) => {
+    status.dataset.state = s;
+    status.textContent = s === 'open' ? 'events: live' : `events: ${s}…`;
+  },
+  onEvent: (ev) => {
     const digest = ev.idempotencyKeyDigest;
-    const yours = digest && myDigests.has(digest);
     const detail = ev.new ? JSON.stringify(ev.new) : '';
     const item = addEvent(`${ev.topic} #${ev.position} ${ev.type} ${ev.key ?? ''} ${detail}`
-      + (digest ? ` · key #${digest.slice(0, 8)}` : '') + (yours ? ' · yours' : ''),
-      yours ? 'yours' : '');
+      + (digest ? ` · key #${digest.slice(0, 8)}` : ''));
     item.dataset.topic = ev.topic;
     item.dataset.key = ev.key ?? '';
     item.dataset.idempotencyKeyDigest = digest ?? '';
+    items.set(`${ev.topic}#${ev.position}`, item);
     refreshState();
-  });
-}
-stream.addEventListener('reset', e => {
-  addEvent(`reset: ${JSON.parse(e.data).topic} moved past this page's position; state refetched`, 'reset');
-  refreshState();
+  },
+  onReset: (reset) => {
+    addEvent(`reset: ${reset.topic} moved past this page's position; state refetched`, 'reset');
+    refreshState();
+  },
 });
 
 refreshState();

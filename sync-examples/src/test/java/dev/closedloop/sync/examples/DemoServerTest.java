@@ -44,6 +44,17 @@ class DemoServerTest {
   }
 
   @Test
+  void servesTheBrowserClientFromItsWebJarUnderAPathWithoutTheVersion() throws Exception {
+    start(DemoServer.builder());
+    HttpResponse<String> r = http.get("/webjars/closedloop-sync/key.js");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("javascript"));
+    assertThat(r.body()).contains("export function newKey");
+    assertThat(http.get("/webjars/closedloop-sync/").statusCode()).as("no listing").isIn(403, 404);
+    assertThat(http.get("/webjars/closedloop-sync/../static/index.html").statusCode()).isNotEqualTo(200);
+  }
+
+  @Test
   void aRepeatedConfirmationWithOneKeyConfirmsOnceAndReplaysTheAnswer() throws Exception {
     start(DemoServer.builder());
     CompletableFuture<ChangeEvent> event = eventWithKey("k-1");

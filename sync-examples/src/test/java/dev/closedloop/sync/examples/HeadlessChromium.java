@@ -25,6 +25,11 @@ final class HeadlessChromium {
 
   /** Starts a browser, or skips the test (fails it under CI=true) when Chromium is missing. */
   static WebDriver start() throws IOException {
+    return start(new String[0]);
+  }
+
+  /** Like {@link #start()}, with more command-line arguments for Chromium. */
+  static WebDriver start(String... extraArguments) throws IOException {
     boolean present = Files.isExecutable(Paths.get(CHROMIUM)) && Files.isExecutable(Paths.get(CHROMEDRIVER));
     if (!present && "true".equals(System.getenv("CI"))) {
       throw new IllegalStateException(CHROMIUM + " or " + CHROMEDRIVER
@@ -38,6 +43,7 @@ final class HeadlessChromium {
     o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--window-size=1280,1100");
+    o.addArguments(extraArguments);
     Files.createDirectories(SHOTS);
     return new ChromeDriver(o);
   }

@@ -123,11 +123,11 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
     request(filter, "mismatch", IdempotencyFilterStats::mismatches);
     request(filter, "not_replayable", IdempotencyFilterStats::notReplayable);
     request(filter, "rejected", IdempotencyFilterStats::rejected);
-    counter(filter, "sync.idempotency.stored", "Responses stored as their key's result", null,
+    counter(filter, "sync.idempotency.stored", "Responses or results stored as their key's result", null,
         IdempotencyFilterStats::stored);
-    counter(filter, "sync.idempotency.stored.bytes", "Total size of the responses stored", "bytes",
+    counter(filter, "sync.idempotency.stored.bytes", "Total size of the responses or results stored", "bytes",
         IdempotencyFilterStats::storedBytes);
-    counter(filter, "sync.idempotency.released", "Claims released so that a retry runs the request again", null,
+    counter(filter, "sync.idempotency.released", "Claims released so that a retry runs again", null,
         IdempotencyFilterStats::released);
     counter(filter, "sync.idempotency.ownership.lost", "Completions or releases that found the key taken over",
         null, IdempotencyFilterStats::ownershipLost);
@@ -138,7 +138,7 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
 
   private void request(IdempotencyFilter filter, String outcome, ToDoubleFunction<IdempotencyFilterStats> f) {
     FunctionCounter.builder("sync.idempotency.requests", filter, x -> read(x, f))
-        .description("Requests the idempotency filter handled, by outcome")
+        .description("Requests or calls the idempotency layer handled, by outcome")
         .tags(tags)
         .tag("outcome", outcome)
         .register(registry);

@@ -1,6 +1,7 @@
 package dev.closedloop.sync.realtime;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The bus is told through {@link Source#follow} when a topic gains its first subscriber here
  * (subscribe to its channel, ring its doorbell, catch it up from the returned position) and
- * through {@link Source#unfollow} when its last one leaves.
+ * through {@link Source#unfollow} when its last one leaves. For one topic the two alternate,
+ * starting with a follow, and each reflects the node's state after the change that caused it:
+ * a topic whose subscribers all left while another thread subscribed to it anew ends followed,
+ * however the threads interleave.
  *
  * <p>Concurrency: one lock per followed topic guards its position and subscribers; subscribing
  * takes it (with the log read for a resumed subscription under it, only when the node is ahead of
@@ -65,21 +69,34 @@ public final class NodeFanout implements AutoCloseable {
 
     /**
      * The node now follows {@code topic} from {@code position}: start hearing it, and catch up
-     * from the log after that position. Called outside any lock, before the subscription starts.
+     * from the log after that position. Called before the subscription starts, under none of
+     * the fan-out's topic locks (only a lock that orders the follows and unfollows of a topic).
      */
     void follow(String topic, long position);
 
-    /** The node's last subscriber of {@code topic} left. Called from any thread; must not block. */
+    /**
+     * The node's last subscriber of {@code topic} left. Called from any thread, ordered with the
+     * topic's follows as above; must not block.
+     */
     default void unfollow(String topic) {}
   }
 
   private final Source source;
   private final RealtimeFanout fanout;
   private final ConcurrentHashMap<String, Followed> followed = new ConcurrentHashMap<>();
+  /** The topics the source was last told to follow (and not since to unfollow). Guarded by {@link #announcing}. */
+  private final Set<String> announced = new HashSet<>();
+  /**
+   * Orders the source's follows and unfollows: each is decided and called under it, from the
+   * {@link #followed} map at that moment, so the last call for a topic matches its last state.
+   */
+  private final ReentrantLock announcing = new ReentrantLock();
 
   /** A topic this node follows. Guarded by {@link #lock}. */
   private static final class Followed {
     final ReentrantLock lock = new ReentrantLock();
+    /** Where following began: the position the source is asked to catch up from. */
+    final long start;
     /** The position of the last event dispatched (or the start, before any). */
     long position;
     /** Subscribers, each with the position after which it hears live events. */
@@ -87,6 +104,7 @@ public final class NodeFanout implements AutoCloseable {
     boolean retired;
 
     Followed(long position) {
+      this.start = position;
       this.position = position;
     }
   }
@@ -133,7 +151,6 @@ public final class NodeFanout implements AutoCloseable {
       Cursor start = Cursor.EMPTY;
       Map<String, String> resets = new TreeMap<>();
       List<ChangeEvent> replayed = new ArrayList<>();
-      Map<String, Long> fresh = new LinkedHashMap<>();
       for (String topic : new TreeSet<>(member.topics())) {
         OptionalLong requested = after.position(topic);
         long base;
@@ -144,7 +161,11 @@ public final class NodeFanout implements AutoCloseable {
           if (r.isGap()) {
             resets.put(topic, Objects.requireNonNull(r.gapReason()));
           } else {
-            replayed.addAll(r.events());
+            for (ChangeEvent e : r.events()) {
+              if (e.position() <= base) { // a log read while it grows may pass its head: those come live
+                replayed.add(e);
+              }
+            }
             resumed = true;
           }
         } else {
@@ -155,7 +176,6 @@ public final class NodeFanout implements AutoCloseable {
           Followed f = followed.putIfAbsent(topic, created);
           if (f == null) {
             f = created;
-            fresh.put(topic, base);
           }
           f.lock.lock();
           try {
@@ -179,8 +199,8 @@ public final class NodeFanout implements AutoCloseable {
           }
         }
       }
-      for (Map.Entry<String, Long> e : fresh.entrySet()) {
-        source.follow(e.getKey(), e.getValue());
+      for (String topic : member.topics()) {
+        announce(topic);
       }
       member.start(start, resets, replayed);
       return member;
@@ -209,13 +229,41 @@ public final class NodeFanout implements AutoCloseable {
       } finally {
         f.lock.unlock();
       }
-      if (last && !fanout.isClosed()) {
-        try {
-          source.unfollow(topic);
-        } catch (RuntimeException e) {
-          log.warn("Realtime bus failed to unfollow {}: {}", topic, e.toString());
+      if (last) {
+        announce(topic);
+      }
+    }
+  }
+
+  /**
+   * Tells the source what the node's state of {@code topic} now is, if it was told otherwise:
+   * follow it when it has subscribers here, unfollow it when it has none (not once the fan-out is
+   * closed). Deciding from the map under one lock is what keeps a late unfollow of a topic that
+   * was followed anew meanwhile from silencing it, and a subscriber that joined a topic before
+   * its creator announced it from waiting on that creator.
+   *
+   * @throws RealtimeBusUnavailableException if following fails (the topic stays unannounced)
+   */
+  private void announce(String topic) {
+    announcing.lock();
+    try {
+      Followed now = followed.get(topic);
+      boolean told = announced.contains(topic);
+      if (now != null && !told) {
+        source.follow(topic, now.start);
+        announced.add(topic);
+      } else if (now == null && told) {
+        announced.remove(topic);
+        if (!fanout.isClosed()) {
+          try {
+            source.unfollow(topic);
+          } catch (RuntimeException e) {
+            log.warn("Realtime bus failed to unfollow {}: {}", topic, e.toString());
+          }
         }
       }
+    } finally {
+      announcing.unlock();
     }
   }
 

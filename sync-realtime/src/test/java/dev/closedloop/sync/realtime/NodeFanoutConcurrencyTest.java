@@ -26,6 +26,8 @@ class NodeFanoutConcurrencyTest {
   private final List<ChangeEvent> log = new CopyOnWriteArrayList<>();
   private final AtomicInteger follows = new AtomicInteger();
   private final AtomicInteger unfollows = new AtomicInteger();
+  /** What the source was told last, as a bus's channel subscription would be: following or not. */
+  private final java.util.concurrent.atomic.AtomicBoolean sourceFollows = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile NodeFanout node;
 
   private final NodeFanout.Source source = new NodeFanout.Source() {
@@ -46,12 +48,14 @@ class NodeFanoutConcurrencyTest {
     @Override
     public void follow(String topic, long position) {
       follows.incrementAndGet();
+      sourceFollows.set(true);
       // the reader catches the topic up at its next doorbell
     }
 
     @Override
     public void unfollow(String topic) {
       unfollows.incrementAndGet();
+      sourceFollows.set(false);
     }
   };
 
@@ -210,6 +214,53 @@ class NodeFanoutConcurrencyTest {
       assertThat(follows.get()).isBetween(1, threads * rounds); // each follow matched by one unfollow
     } finally {
       node.close();
+    }
+  }
+
+  @Test
+  void aTopicLeftAndJoinedFromManyThreadsEndsFollowedWhileOneSubscriptionStaysOpen() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      node = NodeFanout.create(source, 16, 1);
+      try {
+        int threads = 8;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Subscription> kept = new CopyOnWriteArrayList<>();
+        try {
+          List<Future<?>> done = new ArrayList<>();
+          for (int t = 0; t < threads; t++) {
+            int n = t;
+            done.add(pool.submit(() -> {
+              go.await();
+              for (int r = 0; r < 40; r++) {
+                Subscription s = node.subscribe(Set.of("t"), Cursor.EMPTY, e -> { });
+                if (n == 0 && r == 39) {
+                  kept.add(s); // the last one in: the topic has a subscriber when all is done
+                } else {
+                  s.close();
+                }
+              }
+              return null;
+            }));
+          }
+          go.countDown();
+          for (Future<?> f : done) {
+            f.get(30, TimeUnit.SECONDS);
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        assertThat(kept).hasSize(1);
+        assertThat(node.followed()).containsExactly("t");
+        assertThat(sourceFollows.get()).as("round %d: the source follows the topic its subscriber hears", round)
+            .isTrue();
+        assertThat(follows.get() - unfollows.get()).as("round %d: follows and unfollows alternate", round).isEqualTo(1);
+        kept.get(0).close();
+        assertThat(sourceFollows.get()).isFalse();
+        assertThat(follows.get()).isEqualTo(unfollows.get());
+      } finally {
+        node.close();
+      }
     }
   }
 
