@@ -3,6 +3,7 @@ package dev.closedloop.sync.idempotency;
 import dev.closedloop.sync.idempotency.IdempotencyClaim.Completion;
 import dev.closedloop.sync.idempotency.IdempotencyListener.Finished;
 import dev.closedloop.sync.retry.RetryPolicy;
+import dev.closedloop.sync.spi.Listeners;
 import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
@@ -38,7 +39,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
   private final long pollNanos;
   private final Ticker ticker;
   private final Scheduler scheduler;
-  private final List<IdempotencyListener> listeners;
+  private final Listeners<IdempotencyListener> listeners;
   private final String name;
   private final RetryPolicy<Completion> completionRetry;
   private final AtomicBoolean renewalUnsupportedLogged = new AtomicBoolean();
@@ -65,7 +66,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
     this.pollNanos = b.pollInterval.toNanos();
     this.ticker = b.ticker;
     this.scheduler = b.scheduler;
-    this.listeners = List.copyOf(b.listeners);
+    this.listeners = Listeners.of(b.listeners, log, "Idempotency '" + b.name + "'");
     this.name = b.name;
     this.completionRetry = ClaimKeeper.completionRetry(lease, retention, ticker, scheduler);
   }
@@ -147,13 +148,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
       return;
     }
     Finished f = new Finished(key, outcome, Finished.EXECUTE, name, status, ticker.read() - startNanos);
-    for (IdempotencyListener l : listeners) {
-      try {
-        l.onFinished(f);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
-    }
+    listeners.fire("onFinished", IdempotencyListener::onFinished, f);
   }
 
   // ---- begin --------------------------------------------------------------------------------
@@ -168,15 +163,11 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
         outcome = store.claim(key, fingerprint, lease); // nobody times it: read no clock
       } else {
         long claimStart = ticker.read();
-        outcome = store.claim(key, fingerprint, lease);
+        ClaimResult claimed = store.claim(key, fingerprint, lease);
         long claimNanos = ticker.read() - claimStart;
-        for (IdempotencyListener l : listeners) {
-          try {
-            l.onClaim(key, outcome, claimNanos);
-          } catch (RuntimeException e) {
-            logListener(l, e);
-          }
-        }
+        // a capturing lambda (three arguments), made only with listeners; it logs no argument (a token)
+        listeners.fire("onClaim", l -> l.onClaim(key, claimed, claimNanos));
+        outcome = claimed;
       }
       if (outcome instanceof ClaimResult.InProgress && waitNanos > 0) {
         outcome = awaitOutcome(key, fingerprint, outcome);
@@ -188,13 +179,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
 
     if (outcome instanceof ClaimResult.Claimed) {
       first.increment();
-      for (IdempotencyListener l : listeners) {
-        try {
-          l.onFirst(key);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
+      listeners.fire("onFirst", IdempotencyListener::onFirst, key);
       CompletableFuture<Void> done = null;
       if (waitNanos > 0) { // waiters wake on it; with no wait configured nobody would look
         done = new CompletableFuture<>();
@@ -209,45 +194,21 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
       StoredResponse response = ((ClaimResult.Completed) outcome).response();
       if (response.isReplayable()) {
         replayed.increment();
-        for (IdempotencyListener l : listeners) {
-          try {
-            l.onReplayed(key, response);
-          } catch (RuntimeException e) {
-            logListener(l, e);
-          }
-        }
+        listeners.fire("onReplayed", IdempotencyListener::onReplayed, key, response);
       } else {
         notReplayable.increment();
-        for (IdempotencyListener l : listeners) {
-          try {
-            l.onNotReplayable(key);
-          } catch (RuntimeException e) {
-            logListener(l, e);
-          }
-        }
+        listeners.fire("onNotReplayable", IdempotencyListener::onNotReplayable, key);
       }
       return new IdempotencyAttempt.Completed(response);
     }
     if (outcome instanceof ClaimResult.InProgress) {
       Duration retryAfter = ((ClaimResult.InProgress) outcome).retryAfter();
       conflicts.increment();
-      for (IdempotencyListener l : listeners) {
-        try {
-          l.onConflict(key, retryAfter);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
+      listeners.fire("onConflict", IdempotencyListener::onConflict, key, retryAfter);
       return new IdempotencyAttempt.InProgress(retryAfter);
     }
     mismatches.increment();
-    for (IdempotencyListener l : listeners) {
-      try {
-        l.onMismatch(key);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
-    }
+    listeners.fire("onMismatch", IdempotencyListener::onMismatch, key);
     return new IdempotencyAttempt.Mismatch();
   }
 
@@ -306,13 +267,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
       long bytes = result.isReplayable() ? result.size() : 0;
       stored.increment();
       storedBytes.add(bytes);
-      for (IdempotencyListener l : listeners) {
-        try {
-          l.onStored(key, result);
-        } catch (RuntimeException e) {
-          logListener(l, e);
-        }
-      }
+      listeners.fire("onStored", IdempotencyListener::onStored, key, result);
     }
     return outcome;
   }
@@ -338,12 +293,8 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
       log.warn("Idempotency claim for key {} released: the work failed ({}); a retry with this key runs it again",
           key.redacted(), failure == null ? "its outcome was not seen" : failure.toString());
     }
-    for (IdempotencyListener l : listeners) {
-      try {
-        l.onReleased(key, status, failure);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
+    if (!listeners.isEmpty()) { // a capturing lambda (three arguments): made only with listeners
+      listeners.fire("onReleased", l -> l.onReleased(key, status, failure));
     }
     return true;
   }
@@ -359,13 +310,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
     ownershipLost.increment();
     log.warn("Idempotency claim for key {} was taken over before the work finished (lease {} too short?);"
         + " its result was not stored", key.redacted(), lease);
-    for (IdempotencyListener l : listeners) {
-      try {
-        l.onOwnershipLost(key);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
-    }
+    listeners.fire("onOwnershipLost", IdempotencyListener::onOwnershipLost, key);
   }
 
   // ---- what the claim keepers report --------------------------------------------------------
@@ -374,13 +319,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
   public void storeFailed(IdempotencyKey key, RuntimeException failure, boolean renewal) {
     storeFailures.increment();
     log.warn("Idempotency store {} failed for key {}", store, key.redacted(), failure);
-    for (IdempotencyListener l : listeners) {
-      try {
-        l.onStoreFailure(key, failure);
-      } catch (RuntimeException e) {
-        logListener(l, e);
-      }
-    }
+    listeners.fire("onStoreFailure", IdempotencyListener::onStoreFailure, key, failure);
   }
 
   @Override
@@ -418,10 +357,6 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
   @Override
   public Duration retention() {
     return retention;
-  }
-
-  private void logListener(IdempotencyListener l, RuntimeException e) {
-    log.warn("Idempotency listener {} failed; ignoring it for this event", l, e);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.idempotency;
 
+import dev.closedloop.sync.spi.Digests;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -132,13 +133,14 @@ public interface Idempotency {
    */
   static String fingerprint(byte[]... parts) {
     Objects.requireNonNull(parts, "parts cannot be null");
-    MessageDigest d = Sha256.newDigest();
+    MessageDigest d = Digests.sha256();
+    byte[] length = new byte[4];
     for (byte[] p : parts) {
       Objects.requireNonNull(p, "part cannot be null");
-      d.update(new byte[] {(byte) (p.length >>> 24), (byte) (p.length >>> 16), (byte) (p.length >>> 8), (byte) p.length});
+      Digests.updateInt(d, length, p.length);
       d.update(p);
     }
-    return Sha256.toHex(d.digest());
+    return Digests.hex(d.digest());
   }
 
   /**

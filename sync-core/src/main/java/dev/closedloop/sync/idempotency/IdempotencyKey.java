@@ -1,5 +1,6 @@
 package dev.closedloop.sync.idempotency;
 
+import dev.closedloop.sync.spi.Digests;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;
@@ -188,8 +189,8 @@ public final class IdempotencyKey {
     if (text == null) {
       return "#null";
     }
-    byte[] digest = Sha256.newDigest().digest(text.getBytes(StandardCharsets.UTF_8));
-    return "#" + Sha256.toHex(digest).substring(0, 8);
+    byte[] digest = Digests.sha256(text.getBytes(StandardCharsets.UTF_8));
+    return "#" + Digests.hex(digest).substring(0, 8);
   }
 
   /**
@@ -204,7 +205,7 @@ public final class IdempotencyKey {
    */
   public static String digest(String clientKey) {
     Objects.requireNonNull(clientKey, "clientKey cannot be null");
-    byte[] sha = Sha256.newDigest().digest(clientKey.getBytes(StandardCharsets.UTF_8));
+    byte[] sha = Digests.sha256(clientKey.getBytes(StandardCharsets.UTF_8));
     return Base64.getUrlEncoder().withoutPadding().encodeToString(sha);
   }
 

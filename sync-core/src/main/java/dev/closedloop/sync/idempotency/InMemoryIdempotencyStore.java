@@ -1,10 +1,10 @@
 package dev.closedloop.sync.idempotency;
 
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,8 +83,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     this.maxEntries = b.maxEntries;
     this.maxBytes = b.maxBytes;
     this.maxResponseBytes = b.maxResponseBytesSet ? b.maxResponseBytes : Math.min(b.maxResponseBytes, b.maxBytes);
-    this.abandonedRetentionMillis = ceilMillis(b.abandonedRetention);
-    this.sweepIntervalMillis = ceilMillis(b.sweepInterval);
+    this.abandonedRetentionMillis = StoreArguments.ceilMillis(b.abandonedRetention);
+    this.sweepIntervalMillis = StoreArguments.ceilMillis(b.sweepInterval);
     this.nextSweepAt = new AtomicLong(clock.millis() + sweepIntervalMillis);
   }
 
@@ -100,9 +100,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
   @Override
   public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkFingerprint(fingerprint);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.claim(key, fingerprint, lease);
     String k = key.storageKey();
     long now = clock.millis();
     maybeSweep(now);
@@ -139,10 +137,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
   @Override
   public boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    Objects.requireNonNull(response, "response cannot be null");
-    long retentionMillis = ceilMillis(IdempotencyStore.checkDuration(retention, "retention"));
+    long retentionMillis = StoreArguments.complete(key, token, response, retention);
     String k = key.storageKey();
     long now = clock.millis();
     maybeSweep(now);
@@ -192,8 +187,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
   @Override
   public boolean release(IdempotencyKey key, String token) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
+    StoreArguments.release(key, token);
     boolean[] released = new boolean[1];
     entries.computeIfPresent(key.storageKey(), (unused, e) -> {
       if (e.response != null || !e.token.equals(token)) {
@@ -213,9 +207,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
   @Override
   public boolean renew(IdempotencyKey key, String token, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.renew(key, token, lease);
     long now = clock.millis();
     boolean[] renewed = new boolean[1];
     entries.computeIfPresent(key.storageKey(), (unused, e) -> {
@@ -370,11 +362,6 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     } finally {
       sweeping.set(false);
     }
-  }
-
-  static long ceilMillis(Duration d) {
-    long millis = d.toMillis();
-    return d.minusMillis(millis).isZero() ? millis : millis + 1;
   }
 
   // ---- entries ------------------------------------------------------------------------------

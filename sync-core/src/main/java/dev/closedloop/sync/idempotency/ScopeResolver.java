@@ -1,5 +1,6 @@
 package dev.closedloop.sync.idempotency;
 
+import dev.closedloop.sync.spi.Digests;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.Objects;
@@ -60,7 +61,7 @@ public interface ScopeResolver<R> {
       }
       return PRINCIPAL_PREFIX.length() + name.length() <= IdempotencyKey.MAX_SCOPE_LENGTH
           ? PRINCIPAL_PREFIX + name
-          : PRINCIPAL_HASH_PREFIX + Sha256.hex(name.getBytes(StandardCharsets.UTF_8));
+          : PRINCIPAL_HASH_PREFIX + Digests.hex(Digests.sha256(name.getBytes(StandardCharsets.UTF_8)));
     };
   }
 

@@ -8,11 +8,11 @@ import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
 import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
 import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
+import dev.closedloop.sync.spi.Digests;
 import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Scheduler;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,7 +113,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     this.dataSource = dataSource;
     this.sql = new PostgresDialect(b.tableName);
     this.policy = b.expiredLeasePolicy;
-    this.abandonedRetentionMillis = ceilMillis(b.abandonedRetention);
+    this.abandonedRetentionMillis = StoreArguments.ceilMillis(b.abandonedRetention);
     this.maxResponseBytes = b.maxResponseBytes;
     this.reaperBatchSize = b.reaperBatchSize;
     this.reaperScheduler = b.reaperScheduler;
@@ -143,9 +143,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    */
   @Override
   public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkFingerprint(fingerprint);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.claim(key, fingerprint, lease);
     checkOpen();
     long lifeMillis = policy == ExpiredLeasePolicy.RE_EXECUTE
         ? leaseMillis
@@ -229,10 +227,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    */
   @Override
   public boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    Objects.requireNonNull(response, "response cannot be null");
-    long retentionMillis = ceilMillis(IdempotencyStore.checkDuration(retention, "retention"));
+    long retentionMillis = StoreArguments.complete(key, token, response, retention);
     checkOpen();
     StoredResponse kept = response.isReplayable() && response.size() > maxResponseBytes
         ? StoredResponse.notReplayable(response.status())
@@ -264,8 +259,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    */
   @Override
   public boolean release(IdempotencyKey key, String token) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
+    StoreArguments.release(key, token);
     checkOpen();
     byte[] hash = hash(key);
     boolean done = withConnection("release", key, c -> {
@@ -294,9 +288,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    */
   @Override
   public boolean renew(IdempotencyKey key, String token, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.renew(key, token, lease);
     checkOpen();
     byte[] hash = hash(key);
     boolean done = withConnection("renew", key, c -> {
@@ -508,15 +500,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
 
   /** Returns the SHA-256 of the key's storage form in UTF-8: the table's primary key. */
   static byte[] hash(IdempotencyKey key) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(key.storageKey().getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
-  }
-
-  static long ceilMillis(Duration d) {
-    long millis = d.toMillis();
-    return d.minusMillis(millis).isZero() ? millis : millis + 1;
+    return Digests.sha256(key.storageKey().getBytes(StandardCharsets.UTF_8));
   }
 }

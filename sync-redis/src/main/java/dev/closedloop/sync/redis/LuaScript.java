@@ -1,11 +1,10 @@
 package dev.closedloop.sync.redis;
 
+import dev.closedloop.sync.spi.Digests;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * A Lua script run by its SHA-1 ({@code EVALSHA}); when the server does not know it yet ({@code
@@ -22,7 +21,7 @@ final class LuaScript {
 
   LuaScript(String source) {
     this.source = source.getBytes(StandardCharsets.UTF_8);
-    this.sha = sha1Hex(this.source);
+    this.sha = Digests.hex(Digests.sha1(this.source));
     this.shaBytes = sha.getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -53,18 +52,5 @@ final class LuaScript {
   /** The source in UTF-8, for a raw {@code EVAL}; callers must not change the array. */
   byte[] sourceBytes() {
     return source;
-  }
-
-  private static String sha1Hex(byte[] data) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-1").digest(data);
-      StringBuilder hex = new StringBuilder(40);
-      for (byte b : digest) {
-        hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-      }
-      return hex.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
-    }
   }
 }

@@ -8,11 +8,11 @@ import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
 import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
 import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import io.lettuce.core.RedisException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -221,7 +221,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     this.keyPrefix = keyPrefix;
     this.prefixBytes = keyPrefix.getBytes(StandardCharsets.UTF_8);
     this.policy = policy;
-    this.abandonedRetentionMillis = ceilMillis(abandonedRetention);
+    this.abandonedRetentionMillis = StoreArguments.ceilMillis(abandonedRetention);
     this.maxResponseBytes = maxResponseBytes;
   }
 
@@ -241,9 +241,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
    */
   @Override
   public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkFingerprint(fingerprint);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.claim(key, fingerprint, lease);
     return counters.claimed(claim(key, fingerprint, leaseMillis, tokens.next()));
   }
 
@@ -336,10 +334,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
    */
   @Override
   public boolean complete(IdempotencyKey key, String token, StoredResponse response, Duration retention) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    Objects.requireNonNull(response, "response cannot be null");
-    long retentionMillis = ceilMillis(IdempotencyStore.checkDuration(retention, "retention"));
+    long retentionMillis = StoreArguments.complete(key, token, response, retention);
     checkOpen();
     StoredResponse kept = response.isReplayable() && response.size() > maxResponseBytes
         ? StoredResponse.notReplayable(response.status())
@@ -364,8 +359,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
    */
   @Override
   public boolean release(IdempotencyKey key, String token) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
+    StoreArguments.release(key, token);
     checkOpen();
     try {
       long done = redis.evalInteger(RELEASE, redisKey(key), utf8(token));
@@ -389,9 +383,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
    */
   @Override
   public boolean renew(IdempotencyKey key, String token, Duration lease) {
-    Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkToken(token);
-    long leaseMillis = ceilMillis(IdempotencyStore.checkDuration(lease, "lease"));
+    long leaseMillis = StoreArguments.renew(key, token, lease);
     checkOpen();
     long ttl = policy == ExpiredLeasePolicy.RE_EXECUTE ? leaseMillis : Math.max(leaseMillis, abandonedRetentionMillis);
     try {
@@ -485,10 +477,5 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
   private static byte[] number(long n) {
     return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
-  }
-
-  static long ceilMillis(Duration d) {
-    long millis = d.toMillis();
-    return d.minusMillis(millis).isZero() ? millis : millis + 1;
   }
 }

@@ -3,6 +3,7 @@ package dev.closedloop.sync.redis;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.time.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCredentials;
@@ -169,7 +170,7 @@ public final class RedisIdempotencyStoreBuilder {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("timeout must be positive and at most one minute: " + timeout);
     }
-    this.replicaWait = new ReplicaWait(replicas, RedisIdempotencyStore.ceilMillis(timeout));
+    this.replicaWait = new ReplicaWait(replicas, StoreArguments.ceilMillis(timeout));
     return this;
   }
 

@@ -25,14 +25,16 @@ import org.slf4j.LoggerFactory;
  * on the context this class wraps, or when an async dispatch returns, or, if the container ends
  * them (timeout, error) without either, on the listener's {@code onComplete}/{@code onError}, as
  * a failure. Storing, releasing, their retries and the events they report are the {@link
- * IdempotencyClaim}'s. Not part of the API.
+ * IdempotencyClaim}'s; what is kept of the response is the {@link ReplayWriter}'s to say, and the
+ * request's end is reported through the {@link FilterEvents}. Not part of the API.
  *
  * <p>This class is threadsafe: the end is decided by one compare-and-set.
  */
 final class IdempotentExecution {
   private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
 
-  private final IdempotencyFilterEngine engine;
+  private final ReplayWriter replays;
+  private final FilterEvents events;
   private final IdempotencyKey key;
   private final IdempotencyClaim claim;
   private final CapturingResponse response;
@@ -42,9 +44,10 @@ final class IdempotentExecution {
   private final long startNanos;
   private volatile boolean async;
 
-  IdempotentExecution(IdempotencyFilterEngine engine, IdempotencyKey key, IdempotencyClaim claim,
+  IdempotentExecution(ReplayWriter replays, FilterEvents events, IdempotencyKey key, IdempotencyClaim claim,
       CapturingResponse response, String method, String path, long startNanos) {
-    this.engine = engine;
+    this.replays = replays;
+    this.events = events;
     this.key = key;
     this.claim = claim;
     this.response = response;
@@ -104,11 +107,11 @@ final class IdempotentExecution {
     }
     int status = response.getStatus();
     try {
-      if (engine.isStorable(status)) {
+      if (replays.isStorable(status)) {
         StoredResponse stored = StoredResponse.notReplayable(status); // the effect happened: complete anyway
         try {
           if (!response.overflowed()) {
-            stored = StoredResponse.of(status, engine.replayableHeaders(response), response.capturedBody());
+            stored = StoredResponse.of(status, replays.replayableHeaders(response), response.capturedBody());
           }
         } finally {
           claim.complete(stored);
@@ -120,7 +123,7 @@ final class IdempotentExecution {
       try {
         response.sendCaptured();
       } finally {
-        engine.report(key, Finished.Outcome.FIRST, method, path, status, startNanos);
+        events.finished(key, Finished.Outcome.FIRST, method, path, status, startNanos);
       }
     }
   }
@@ -133,7 +136,7 @@ final class IdempotentExecution {
     try {
       claim.release(-1, failure); // the application threw, or the container ended the request
     } finally {
-      engine.report(key, Finished.Outcome.FIRST, method, path, -1, startNanos);
+      events.finished(key, Finished.Outcome.FIRST, method, path, -1, startNanos);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.closedloop.sync.servlet;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -81,5 +82,12 @@ final class KeyRoutes {
       }
     }
     return defaultRequired;
+  }
+
+  /** The request's path within the application (the URI without the context path): what routes match. */
+  static String pathWithinApplication(HttpServletRequest request) {
+    String uri = request.getRequestURI();
+    String context = request.getContextPath();
+    return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
   }
 }

@@ -13,12 +13,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -170,7 +166,7 @@ public final class RealtimeSseServlet extends HttpServlet {
     String query = req.getQueryString();
     List<String> params;
     try {
-      params = queryValues(query, "topics");
+      params = SseQuery.values(query, "topics");
     } catch (IllegalArgumentException badEscape) {
       reject(resp, 400, "malformed-topic", "Malformed topic", "the topics parameter is not URL-encoded correctly");
       return;
@@ -179,7 +175,7 @@ public final class RealtimeSseServlet extends HttpServlet {
       for (String t : param.split(",", -1)) {
         if (!Topics.isValid(t)) {
           reject(resp, 400, "malformed-topic", "Malformed topic",
-              "'" + printable(t) + "' is not a topic: a topic is 1 to 128 characters of [A-Za-z0-9._-] "
+              "'" + SseQuery.printable(t) + "' is not a topic: a topic is 1 to 128 characters of [A-Za-z0-9._-] "
                   + "starting with a letter or digit; separate topics with commas");
           return;
         }
@@ -198,7 +194,7 @@ public final class RealtimeSseServlet extends HttpServlet {
     }
     Cursor after;
     try {
-      after = lastEventId(req, query).retain(topics);
+      after = SseQuery.lastEventId(req, query).retain(topics);
     } catch (IllegalArgumentException e) {
       reject(resp, 400, "malformed-last-event-id", "Malformed Last-Event-ID", e.getMessage());
       return;
@@ -244,67 +240,10 @@ public final class RealtimeSseServlet extends HttpServlet {
     }
   }
 
-  private static Cursor lastEventId(HttpServletRequest req, @Nullable String query) {
-    Enumeration<String> headers = req.getHeaders("Last-Event-ID");
-    List<String> values = headers == null ? List.of() : Collections.list(headers);
-    if (values.size() > 1) {
-      throw new IllegalArgumentException("Last-Event-ID was sent " + values.size() + " times");
-    }
-    String text;
-    if (values.isEmpty()) {
-      List<String> param = queryValues(query, "lastEventId"); // IAE for a bad escape: 400 too
-      text = param.isEmpty() ? null : param.get(0);
-    } else {
-      text = values.get(0);
-    }
-    return text == null ? Cursor.EMPTY : Cursor.parse(text.strip());
-  }
-
-  /**
-   * Returns the values of {@code name} in a URL query ({@code application/x-www-form-urlencoded},
-   * UTF-8, as the servlet API decodes a GET's parameters), in order.
-   *
-   * @throws IllegalArgumentException if a value's percent-encoding is malformed
-   */
-  static List<String> queryValues(@Nullable String query, String name) {
-    if (query == null || query.isEmpty()) {
-      return List.of();
-    }
-    List<String> values = new ArrayList<>(1);
-    int start = 0;
-    while (start <= query.length()) {
-      int amp = query.indexOf('&', start);
-      int end = amp < 0 ? query.length() : amp;
-      int eq = query.indexOf('=', start);
-      int nameEnd = eq < 0 || eq > end ? end : eq;
-      if (decode(query.substring(start, nameEnd)).equals(name)) {
-        values.add(nameEnd == end ? "" : decode(query.substring(nameEnd + 1, end)));
-      }
-      if (amp < 0) {
-        break;
-      }
-      start = amp + 1;
-    }
-    return values;
-  }
-
-  private static String decode(String s) {
-    return s.indexOf('%') < 0 && s.indexOf('+') < 0 ? s : URLDecoder.decode(s, StandardCharsets.UTF_8);
-  }
-
   private void reject(HttpServletResponse resp, int status, String slug, String title, String detail)
       throws IOException {
     rejected.increment();
     SseProblem.write(resp, status, slug, title, detail);
-  }
-
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < Math.min(s.length(), 64); i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return s.length() > 64 ? b.append("…").toString() : b.toString();
   }
 
   // ---- heartbeat sweep ------------------------------------------------------------------------
