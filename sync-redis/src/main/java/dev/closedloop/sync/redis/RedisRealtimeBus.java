@@ -12,6 +12,8 @@ import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
 import dev.closedloop.sync.realtime.Topics;
+import dev.closedloop.sync.realtime.spi.ServerBusCore;
+import dev.closedloop.sync.retry.Backoff;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
 import io.lettuce.core.Limit;
@@ -31,10 +33,11 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,35 +165,30 @@ public final class RedisRealtimeBus implements RealtimeBus {
   private final int maxEvents;
   private final int trimAt;
   private final Duration commandTimeout;
-  private final RetryPolicy<?> reconnectPolicy;
-  private final Scheduler scheduler;
   private final BusConnections connections;
   private final BusConnections.Commands redis;
   private final BusConnections.Commands readerRedis;
+  private final ServerBusCore core;
   private final NodeFanout node;
   private final StatefulRedisPubSubConnection<String, String> pubSubConnection;
   private final RedisPubSubCommands<String, String> pubSub;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private final Thread reader;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  // consecutive failed catch-ups, and the last backoff; reader thread only
-  private int failures;
-  private long previousDelay;
+  /** The spacing of failed catch-ups; reader thread only. */
+  private final Backoff backoff;
 
   /** {@code open} opens the connections, given the listener that feeds the reader. */
   RedisRealtimeBus(RedisRealtimeBusBuilder b, Function<RedisPubSubListener<String, String>, BusConnections> open) {
     this.prefix = b.keyPrefix;
-    this.maxEvents = b.maxEventsPerTopic;
+    this.maxEvents = b.options.maxEventsPerTopic();
     this.trimAt = maxEvents + Math.max(1, maxEvents / 10);
     this.commandTimeout = b.commandTimeout;
-    this.reconnectPolicy = b.reconnectPolicy;
-    this.scheduler = b.scheduler;
+    this.backoff = Backoff.of(b.options.reconnectPolicy());
     this.connections = open.apply(new ChannelListener());
     this.redis = connections.commands;
     this.readerRedis = connections.reader;
     this.pubSubConnection = connections.pubSub;
     this.pubSub = pubSubConnection.sync();
-    this.node = NodeFanout.create(new NodeFanout.Source() {
+    this.core = new ServerBusCore(b.options, new NodeFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return RedisRealtimeBus.this.replay(topic, after);
@@ -210,10 +208,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
       public void unfollow(String topic) {
         pubSubConnection.async().unsubscribe(streamKey(topic));
       }
-    }, b.subscriberQueueCapacity, b.deliveryThreads);
-    this.reader = new Thread(this::readLoop, "closedloop-redis-bus-reader-" + UUID.randomUUID().toString().substring(0, 8));
-    reader.setDaemon(true);
-    reader.start();
+    });
+    this.node = core.node();
+    core.startReader("closedloop-redis-bus-reader-" + UUID.randomUUID().toString().substring(0, 8), this::readLoop);
   }
 
   /** Returns a builder; exactly one of a URI or a client must be set. */
@@ -249,7 +246,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
   @Override
   public long publish(ChangeDraft draft) {
     Objects.requireNonNull(draft, "draft cannot be null");
-    ensureOpen();
+    core.ensureOpen();
     String topic = draft.topic();
     String kind = draft.type() == ChangeType.DELETE ? "D"
         : draft.type().isEntityChange() ? "U" : "N";
@@ -376,10 +373,17 @@ public final class RedisRealtimeBus implements RealtimeBus {
    */
   @Override
   public Subscription subscribe(Set<String> topics, Cursor after, RealtimeListener listener) {
-    Objects.requireNonNull(topics, "topics cannot be null");
-    Objects.requireNonNull(listener, "listener cannot be null");
-    ensureOpen();
-    return node.subscribe(topics, after, listener);
+    return core.subscribe(topics, after, listener);
+  }
+
+  /**
+   * {@inheritDoc} This node hears the events its reader receives for the topics it has
+   * subscribers for, published on any node; not those of topics nobody here subscribes to. The
+   * futures time out on the builder's {@link RedisRealtimeBusBuilder#scheduler scheduler}.
+   */
+  @Override
+  public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
+    return core.awaitChange(predicate, timeout);
   }
 
   /**
@@ -397,7 +401,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
 
   @Override
   public int subscriptionCount() {
-    return node.subscriptionCount();
+    return core.subscriptionCount();
   }
 
   // ---- the reader ---------------------------------------------------------------------------
@@ -451,7 +455,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
   /** Reads the stream after the node's position and dispatches it; on failure, tries again later. */
   private void catchUp(CatchUp c) {
     OptionalLong from = node.position(c.topic());
-    if (from.isEmpty() || closed.get()) {
+    if (from.isEmpty() || core.isClosed()) {
       return;
     }
     String topic = c.topic();
@@ -459,17 +463,13 @@ public final class RedisRealtimeBus implements RealtimeBus {
     try {
       answer = REPLAY.run(readerRedis.scripts(), ScriptOutputType.MULTI,
           new String[] {streamKey(topic), metaKey(topic)}, StreamEntries.id(from.getAsLong()));
-      failures = 0;
-      previousDelay = 0;
+      backoff.reset();
     } catch (RedisException e) {
       connections.failed();
-      failures++;
-      long delay = reconnectPolicy.delayNanos(failures, previousDelay == 0
-          ? reconnectPolicy.initialDelay().toNanos() : previousDelay, reconnectPolicy.random().nextDouble());
-      previousDelay = delay;
+      long delay = backoff.nextDelayNanos();
       log.warn("Redis realtime bus could not catch up {} ({} failures in a row); again in {} ms: {}",
-          streamKey(topic), failures, TimeUnit.NANOSECONDS.toMillis(delay), e.toString());
-      scheduler.schedule(() -> queue.add(c), delay);
+          streamKey(topic), backoff.failures(), TimeUnit.NANOSECONDS.toMillis(delay), e.toString());
+      core.scheduler().schedule(() -> queue.add(c), delay);
       return;
     }
     List<ChangeEvent> events = new ArrayList<>();
@@ -483,7 +483,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
         events.add(event);
       }
     }
-    node.catchUp(topic, events, through, StreamEntries.position((String) answer.get(1)));
+    core.catchUp(topic, events, through, StreamEntries.position((String) answer.get(1)));
   }
 
   /** Hands one live entry to the node, unless it is not followed or was dispatched already. */
@@ -494,7 +494,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     }
     ChangeEvent event = decodeOrSkip(topic, id, payload);
     if (event != null) {
-      node.dispatch(event);
+      core.dispatch(event);
     }
   }
 
@@ -511,34 +511,27 @@ public final class RedisRealtimeBus implements RealtimeBus {
 
   /** Returns whether {@link #close()} was called. */
   public boolean isClosed() {
-    return closed.get();
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("realtime bus is closed");
-    }
+    return core.isClosed();
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      queue.add(STOP);
-      reader.join(commandTimeout.toMillis());
-      if (reader.isAlive()) {
-        reader.interrupt();
-        reader.join(commandTimeout.toMillis());
+    core.close(commandTimeout, new ServerBusCore.Shutdown() {
+      @Override
+      public void wakeReader() {
+        queue.add(STOP);
       }
-      catchUpOnClose();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      node.close();
-      connections.close();
-    }
+
+      @Override
+      public void deliverRest() {
+        catchUpOnClose();
+      }
+
+      @Override
+      public void release() {
+        connections.close();
+      }
+    });
   }
 
   /** Delivers what was published before the close and not dispatched yet. */
@@ -560,7 +553,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
             events.add(e);
           }
         }
-        node.catchUp(topic, events, through, 0);
+        core.catchUp(topic, events, through, 0);
       } catch (RuntimeException e) {
         log.warn("Redis realtime bus could not deliver the rest of {} on close: {}", streamKey(topic), e.toString());
       }
@@ -569,6 +562,6 @@ public final class RedisRealtimeBus implements RealtimeBus {
 
   @Override
   public String toString() {
-    return "RedisRealtimeBus[prefix=" + prefix + ", " + node + (closed.get() ? ", closed" : "") + "]";
+    return "RedisRealtimeBus[prefix=" + prefix + ", " + node + (core.isClosed() ? ", closed" : "") + "]";
   }
 }
