@@ -21,6 +21,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a server bus (Redis, PostgreSQL) is besides its store, for bus implementers: the node's
@@ -48,13 +50,15 @@ import org.jspecify.annotations.Nullable;
  * has not, and waiting that long again), {@link Shutdown#deliverRest} (the bus reads what was
  * published before the close and feeds it to {@link #catchUp}), end every subscription with
  * {@link CloseReason#BUS_CLOSED} after its queued events, fail the pending {@code awaitChange}
- * futures, and {@link Shutdown#release} the bus's connections. The last three run even if an
- * earlier step fails.
+ * futures, and {@link Shutdown#release} the bus's connections. A step that throws is logged and
+ * the close goes on, so the last three always run.
  *
  * <p>This class is threadsafe; {@link #dispatch} and {@link #catchUp} are meant for one reader
  * thread at a time (and the closing thread once the reader ended).
  */
 public final class ServerBusCore {
+  private static final Logger log = LoggerFactory.getLogger(ServerBusCore.class);
+
   private final NodeFanout node;
   private final Scheduler scheduler;
   private final ChangeWaiters waiters;
@@ -65,8 +69,8 @@ public final class ServerBusCore {
   private final AtomicReference<@Nullable Thread> reader = new AtomicReference<>();
 
   /**
-   * What a bus does at the steps of {@link ServerBusCore#close}. Each step may throw; the close
-   * goes on to its last three steps regardless.
+   * What a bus does at the steps of {@link ServerBusCore#close}. A step that throws is logged
+   * and the close goes on.
    */
   public interface Shutdown {
     /** Cancels the bus's own scheduled work (a retention timer). */
@@ -233,39 +237,47 @@ public final class ServerBusCore {
   }
 
   /**
-   * Closes the bus, once, in the order the class comment gives. Returns false if it was closed
-   * already.
+   * Closes the bus, once, in the order the class comment gives; a step that throws is logged and
+   * the close goes on. Returns false if it was closed already.
    *
    * @param patience how long to wait for the reader to end, twice at most
+   * @throws NullPointerException if an argument is null
    */
   public boolean close(Duration patience, Shutdown steps) {
+    Objects.requireNonNull(patience, "patience cannot be null");
+    Objects.requireNonNull(steps, "steps cannot be null");
     if (!closed.compareAndSet(false, true)) {
       return false;
     }
     try {
-      steps.cancelTimers();
+      step("cancel its timers", steps::cancelTimers);
       endPause();
       Thread t = reader.get();
       if (t != null && t.isAlive()) {
-        steps.wakeReader();
+        step("wake its reader", steps::wakeReader);
         t.join(patience.toMillis());
         if (t.isAlive()) {
           t.interrupt();
           t.join(patience.toMillis());
         }
       }
-      steps.deliverRest();
+      step("deliver the rest", steps::deliverRest);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      try {
-        node.close();
-        waiters.closeAll();
-      } finally {
-        steps.release();
-      }
+      node.close();
+      waiters.closeAll();
+      step("release its connections", steps::release);
     }
     return true;
+  }
+
+  private static void step(String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("Realtime bus could not {} on close: {}", what, e.toString());
+    }
   }
 
   @Override
