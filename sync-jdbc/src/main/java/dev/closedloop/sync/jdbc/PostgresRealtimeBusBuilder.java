@@ -2,7 +2,7 @@ package dev.closedloop.sync.jdbc;
 
 import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
-import dev.closedloop.sync.retry.Jitter;
+import dev.closedloop.sync.realtime.spi.ServerBusOptions;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
 import java.time.Duration;
@@ -26,21 +26,12 @@ public final class PostgresRealtimeBusBuilder {
   @Nullable DataSource dataSource;
   String tableName = DEFAULT_TABLE_NAME;
   boolean createSchema;
-  int maxEventsPerTopic = 10_000;
-  int subscriberQueueCapacity = 4_096;
-  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
+  final ServerBusOptions options = new ServerBusOptions(1_000_000_000);
   int readBatch = 1_000;
   Duration pollInterval = Duration.ofSeconds(1);
   Duration minRetention = Duration.ofMinutes(5);
   @Nullable Duration retentionInterval = Duration.ofMinutes(1);
   String listenerName = DEFAULT_LISTENER_NAME;
-  RetryPolicy<?> reconnectPolicy = RetryPolicy.builder()
-      .initialDelay(Duration.ofMillis(100))
-      .maxDelay(Duration.ofSeconds(10))
-      .jitter(Jitter.full())
-      .noDeadline()
-      .build();
-  Scheduler scheduler = Scheduler.system();
 
   PostgresRealtimeBusBuilder() {}
 
@@ -87,10 +78,7 @@ public final class PostgresRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code max} is below 1 or above 1,000,000,000
    */
   public PostgresRealtimeBusBuilder maxEventsPerTopic(int max) {
-    if (max < 1 || max > 1_000_000_000) {
-      throw new IllegalArgumentException("maxEventsPerTopic must be between 1 and 1000000000: " + max);
-    }
-    this.maxEventsPerTopic = max;
+    options.maxEventsPerTopic(max);
     return this;
   }
 
@@ -101,10 +89,7 @@ public final class PostgresRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code capacity < 1}
    */
   public PostgresRealtimeBusBuilder subscriberQueueCapacity(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("subscriberQueueCapacity must be at least 1: " + capacity);
-    }
-    this.subscriberQueueCapacity = capacity;
+    options.subscriberQueueCapacity(capacity);
     return this;
   }
 
@@ -115,10 +100,7 @@ public final class PostgresRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code threads < 1}
    */
   public PostgresRealtimeBusBuilder deliveryThreads(int threads) {
-    if (threads < 1) {
-      throw new IllegalArgumentException("deliveryThreads must be at least 1: " + threads);
-    }
-    this.deliveryThreads = threads;
+    options.deliveryThreads(threads);
     return this;
   }
 
@@ -206,17 +188,18 @@ public final class PostgresRealtimeBusBuilder {
    * @throws NullPointerException if {@code policy} is null
    */
   public PostgresRealtimeBusBuilder reconnectPolicy(RetryPolicy<?> policy) {
-    this.reconnectPolicy = Objects.requireNonNull(policy, "policy cannot be null");
+    options.reconnectPolicy(policy);
     return this;
   }
 
   /**
-   * Sets the scheduler the reconnect waits run on (default {@link Scheduler#system()}).
+   * Sets the scheduler the reconnect waits, the retention runs and {@link
+   * PostgresRealtimeBus#awaitChange} timeouts run on (default {@link Scheduler#system()}).
    *
    * @throws NullPointerException if {@code scheduler} is null
    */
   public PostgresRealtimeBusBuilder scheduler(Scheduler scheduler) {
-    this.scheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
+    options.scheduler(scheduler);
     return this;
   }
 

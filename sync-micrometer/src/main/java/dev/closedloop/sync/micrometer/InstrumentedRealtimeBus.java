@@ -8,13 +8,16 @@ import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The bus {@link RealtimeMetrics#instrument} returns: every call goes to the real bus; publishes
@@ -59,6 +62,11 @@ final class InstrumentedRealtimeBus implements RealtimeBus {
   @Override
   public Optional<ChangeEvent> latest(String topic, String key) {
     return bus.latest(topic, key);
+  }
+
+  @Override
+  public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
+    return bus.awaitChange(predicate, timeout);
   }
 
   @Override

@@ -249,6 +249,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
    * @throws IllegalArgumentException if {@code timeout} is negative
    * @throws IllegalStateException if the bus is closed
    */
+  @Override
   public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
     return waiters.await(predicate, timeout);
   }

@@ -1,7 +1,10 @@
 package dev.closedloop.sync.realtime;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * Fans change events out to subscribers, keeps a bounded replay log per topic and the latest
@@ -49,11 +52,35 @@ public interface RealtimeBus extends AutoCloseable {
 
   /**
    * Returns the latest {@code INSERT} or {@code UPDATE} of an entity, or empty if it was never
-   * seen, was deleted, or fell out of the cache.
+   * seen, was deleted, or fell out of the cache. What "seen" covers is the implementation's to
+   * say: the in-process bus knows what was published to it since it was created (bounded per
+   * topic); the server buses read the server, so every node answers the same, a restart loses
+   * nothing, and a deleted key is empty everywhere.
    *
+   * @throws NullPointerException if {@code key} is null
    * @throws IllegalArgumentException if the topic is invalid
    */
   Optional<ChangeEvent> latest(String topic, String key);
+
+  /**
+   * Returns a future completed with the first event this bus hears after the call that {@code
+   * predicate} accepts, failed with a {@link java.util.concurrent.TimeoutException} after {@code
+   * timeout} (measured on the bus's scheduler; no thread waits), or failed with an {@link
+   * IllegalStateException} when the bus closes. The predicate runs on the thread that hears the
+   * event, so keep it cheap; if it throws, the future fails with that exception. Cancelling the
+   * future unregisters it.
+   *
+   * <p>What a bus hears is the implementation's to say, and each says it precisely: the
+   * in-process bus hears everything published to it; a server bus hears what this node
+   * publishes through it and what its reader receives for the topics this node has subscribers
+   * for (from any node, triggers included), but not other nodes' events of topics nobody here
+   * subscribes to.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws IllegalStateException if the bus is closed
+   */
+  CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout);
 
   /**
    * Returns the retained events of {@code topic} after position {@code after}, or a gap.
@@ -73,8 +100,9 @@ public interface RealtimeBus extends AutoCloseable {
   int subscriptionCount();
 
   /**
-   * Closes the bus: publishing fails from now on, and every subscription ends with
-   * {@link CloseReason#BUS_CLOSED} after the events already queued for it. Idempotent.
+   * Closes the bus: publishing fails from now on, every subscription ends with {@link
+   * CloseReason#BUS_CLOSED} after the events already queued for it, and pending {@link
+   * #awaitChange} futures fail. Idempotent.
    */
   @Override
   void close();

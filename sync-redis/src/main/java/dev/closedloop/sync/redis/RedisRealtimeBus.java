@@ -12,6 +12,8 @@ import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
 import dev.closedloop.sync.realtime.Topics;
+import dev.closedloop.sync.realtime.spi.ServerBusCore;
+import dev.closedloop.sync.retry.Backoff;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
 import io.lettuce.core.Limit;
@@ -19,7 +21,6 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.RedisPubSubListener;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.pubsub.api.sync.RedisPubSubCommands;
@@ -28,14 +29,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +94,7 @@ import org.slf4j.LoggerFactory;
  * time, and again after Lettuce reconnected and resubscribed) the reader catches up from the
  * stream ({@code XRANGE} after its position): events published while the node was not listening
  * are delivered, in order, once. A catch-up that fails is retried after {@link
- * RetryPolicy#delayNanos} on the {@link Scheduler}. If the stream was trimmed past the reader's
+ * RetryPolicy#delayNanos} ({@link dev.closedloop.sync.retry.Backoff}) on the {@link Scheduler}. If the stream was trimmed past the reader's
  * position meanwhile (the node was away for longer than the replay capacity lasts), the topic's
  * subscriptions end with {@link CloseReason#FAILED}: their clients resume from their cursor and
  * get a reset instead of a silent gap.
@@ -115,9 +113,21 @@ import org.slf4j.LoggerFactory;
  * that the dead master had acknowledged but not yet replicated are lost with it (Redis
  * replication is asynchronous): subscribers that had not received them never will, and a client
  * resuming from a position beyond the new master's head is told to reset instead of waiting for
- * events that are gone. When the node the bus listens on dies, the Pub/Sub
- * connection reconnects to another node and subscribes again, and each topic catches up from
- * its stream, so nothing that survived the failover is missed.
+ * events that are gone. When the node the bus listens on dies, the Pub/Sub connection
+ * reconnects to another node and subscribes again, and each topic catches up from its stream,
+ * so nothing that survived the failover is missed.
+ *
+ * <h2>Latest state and waiting for a change</h2>
+ *
+ * {@link #latest} reads the topic's latest-state hash, so every node answers the same and a
+ * restart forgets nothing. {@link #awaitChange} completes from what this node's reader hears:
+ * the events of the topics this node has subscribers for, published by any node, each once. It
+ * does not hear topics nobody here subscribes to, nor anything from before the bus started; its
+ * timeouts run on the builder's {@link RedisRealtimeBusBuilder#scheduler scheduler}.
+ *
+ * <p>Parts: the package-private {@code StreamReader} and {@code BusScripts}, and {@link
+ * ServerBusCore} (the fan-out, the futures, the reader thread, the close order), shared with the
+ * PostgreSQL bus.
  *
  * <p>{@link #close()} stops the reader, delivers to local subscribers the events that were
  * published before it (reading what is left), ends every subscription with {@link
@@ -128,69 +138,29 @@ import org.slf4j.LoggerFactory;
 public final class RedisRealtimeBus implements RealtimeBus {
   private static final Logger log = LoggerFactory.getLogger(RedisRealtimeBus.class);
 
-  static final String PUBLISH_LUA = String.join("\n",
-      "-- KEYS: stream, latest hash, meta hash; ARGV: max, max + slack, payload, U|D|N, entity key",
-      "local len = redis.call('XLEN', KEYS[1])",
-      "local max = tonumber(ARGV[1])",
-      "if len >= tonumber(ARGV[2]) then",
-      "  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - max + 1)",
-      "  redis.call('HSET', KEYS[3], 'trimmed', old[#old][1])",
-      "  redis.call('XTRIM', KEYS[1], 'MAXLEN', max - 1)",
-      "end",
-      "local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[3])",
-      "redis.call('PUBLISH', KEYS[1], id .. '\\n' .. ARGV[3])",
-      "if ARGV[4] == 'U' then",
-      "  redis.call('HSET', KEYS[2], ARGV[5], id .. ' ' .. ARGV[3])",
-      "elseif ARGV[4] == 'D' then",
-      "  redis.call('HDEL', KEYS[2], ARGV[5])",
-      "end",
-      "return id");
-
-  static final String REPLAY_LUA = String.join("\n",
-      "-- KEYS: stream, meta hash; ARGV: the id to read after. Returns {head, trimmed, entries}.",
-      "local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)",
-      "local head = '0-0'",
-      "if #last > 0 then head = last[1][1] end",
-      "local trimmed = redis.call('HGET', KEYS[2], 'trimmed') or '0-0'",
-      "return {head, trimmed, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')}");
-
-  private static final LuaScript PUBLISH = new LuaScript(PUBLISH_LUA);
-  private static final LuaScript REPLAY = new LuaScript(REPLAY_LUA);
-  private static final String FIELD = "e";
-
   private final String prefix;
   private final int maxEvents;
   private final int trimAt;
   private final Duration commandTimeout;
-  private final RetryPolicy<?> reconnectPolicy;
-  private final Scheduler scheduler;
   private final BusConnections connections;
   private final BusConnections.Commands redis;
-  private final BusConnections.Commands readerRedis;
-  private final NodeFanout node;
+  private final ServerBusCore core;
   private final StatefulRedisPubSubConnection<String, String> pubSubConnection;
   private final RedisPubSubCommands<String, String> pubSub;
-  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private final Thread reader;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  // consecutive failed catch-ups, and the last backoff; reader thread only
-  private int failures;
-  private long previousDelay;
+  private final StreamReader reader;
 
   /** {@code open} opens the connections, given the listener that feeds the reader. */
   RedisRealtimeBus(RedisRealtimeBusBuilder b, Function<RedisPubSubListener<String, String>, BusConnections> open) {
     this.prefix = b.keyPrefix;
-    this.maxEvents = b.maxEventsPerTopic;
+    this.maxEvents = b.options.maxEventsPerTopic();
     this.trimAt = maxEvents + Math.max(1, maxEvents / 10);
     this.commandTimeout = b.commandTimeout;
-    this.reconnectPolicy = b.reconnectPolicy;
-    this.scheduler = b.scheduler;
-    this.connections = open.apply(new ChannelListener());
+    StreamReader.Inbox inbox = new StreamReader.Inbox(this::topicOf);
+    this.connections = open.apply(inbox);
     this.redis = connections.commands;
-    this.readerRedis = connections.reader;
     this.pubSubConnection = connections.pubSub;
     this.pubSub = pubSubConnection.sync();
-    this.node = NodeFanout.create(new NodeFanout.Source() {
+    this.core = new ServerBusCore(b.options, new NodeFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return RedisRealtimeBus.this.replay(topic, after);
@@ -210,10 +180,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
       public void unfollow(String topic) {
         pubSubConnection.async().unsubscribe(streamKey(topic));
       }
-    }, b.subscriberQueueCapacity, b.deliveryThreads);
-    this.reader = new Thread(this::readLoop, "closedloop-redis-bus-reader-" + UUID.randomUUID().toString().substring(0, 8));
-    reader.setDaemon(true);
-    reader.start();
+    });
+    this.reader = new StreamReader(inbox, this, connections, core, Backoff.of(b.options.reconnectPolicy()));
+    core.startReader("closedloop-redis-bus-reader-" + UUID.randomUUID().toString().substring(0, 8), reader);
   }
 
   /** Returns a builder; exactly one of a URI or a client must be set. */
@@ -226,7 +195,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     return prefix + "{" + topic + "}";
   }
 
-  private String metaKey(String topic) {
+  String metaKey(String topic) {
     return streamKey(topic) + ":meta";
   }
 
@@ -249,14 +218,13 @@ public final class RedisRealtimeBus implements RealtimeBus {
   @Override
   public long publish(ChangeDraft draft) {
     Objects.requireNonNull(draft, "draft cannot be null");
-    ensureOpen();
+    core.ensureOpen();
     String topic = draft.topic();
-    String kind = draft.type() == ChangeType.DELETE ? "D"
-        : draft.type().isEntityChange() ? "U" : "N";
+    String kind = draft.type() == ChangeType.DELETE ? "D" : draft.type().isEntityChange() ? "U" : "N";
     String key = draft.key() == null ? "" : draft.key();
     String id;
     try {
-      id = PUBLISH.run(redis.scripts(), ScriptOutputType.VALUE,
+      id = BusScripts.PUBLISH.run(redis.scripts(), ScriptOutputType.VALUE,
           new String[] {streamKey(topic), latestKey(topic), metaKey(topic)},
           Integer.toString(maxEvents), Integer.toString(trimAt), StreamEntries.payload(draft), kind, key);
     } catch (RedisException e) {
@@ -280,7 +248,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     }
     List<Object> answer;
     try {
-      answer = REPLAY.run(redis.scripts(), ScriptOutputType.MULTI, new String[] {streamKey(topic), metaKey(topic)},
+      answer = BusScripts.REPLAY.run(redis.scripts(), ScriptOutputType.MULTI, new String[] {streamKey(topic), metaKey(topic)},
           StreamEntries.id(after));
     } catch (RedisException e) {
       connections.failed();
@@ -300,18 +268,9 @@ public final class RedisRealtimeBus implements RealtimeBus {
     for (Object entry : (List<?>) answer.get(2)) {
       List<?> e = (List<?>) entry;
       List<?> fields = (List<?>) e.get(1);
-      events.add(decode(topic, (String) e.get(0), payloadOf(fields)));
+      events.add(decode(topic, (String) e.get(0), BusScripts.payloadOf(fields)));
     }
     return Replay.of(events, head);
-  }
-
-  private static String payloadOf(List<?> fields) {
-    for (int i = 0; i + 1 < fields.size(); i += 2) {
-      if (FIELD.equals(fields.get(i))) {
-        return (String) fields.get(i + 1);
-      }
-    }
-    return "";
   }
 
   private ChangeEvent decode(String topic, String id, String payload) {
@@ -376,10 +335,17 @@ public final class RedisRealtimeBus implements RealtimeBus {
    */
   @Override
   public Subscription subscribe(Set<String> topics, Cursor after, RealtimeListener listener) {
-    Objects.requireNonNull(topics, "topics cannot be null");
-    Objects.requireNonNull(listener, "listener cannot be null");
-    ensureOpen();
-    return node.subscribe(topics, after, listener);
+    return core.subscribe(topics, after, listener);
+  }
+
+  /**
+   * {@inheritDoc} This node hears the events its reader receives for the topics it has
+   * subscribers for, published on any node; not those of topics nobody here subscribes to. The
+   * futures time out on the builder's {@link RedisRealtimeBusBuilder#scheduler scheduler}.
+   */
+  @Override
+  public CompletableFuture<ChangeEvent> awaitChange(Predicate<? super ChangeEvent> predicate, Duration timeout) {
+    return core.awaitChange(predicate, timeout);
   }
 
   /**
@@ -397,178 +363,38 @@ public final class RedisRealtimeBus implements RealtimeBus {
 
   @Override
   public int subscriptionCount() {
-    return node.subscriptionCount();
-  }
-
-  // ---- the reader ---------------------------------------------------------------------------
-
-  /** An event heard on a channel. */
-  private record Live(String topic, String message) {}
-
-  /** Catch {@code topic} up from its stream. */
-  private record CatchUp(String topic) {}
-
-  private static final Object STOP = new Object();
-
-  private final class ChannelListener extends RedisPubSubAdapter<String, String> {
-    @Override
-    public void message(String channel, String message) {
-      queue.add(new Live(topicOf(channel), message));
-    }
-
-    @Override
-    public void subscribed(String channel, long count) {
-      queue.add(new CatchUp(topicOf(channel)));
-    }
-  }
-
-  private void readLoop() {
-    while (true) {
-      Object item;
-      try {
-        item = queue.take();
-      } catch (InterruptedException e) {
-        return; // only close interrupts, after STOP was not seen in time
-      }
-      if (item == STOP) {
-        return;
-      }
-      try {
-        if (item instanceof Live live) {
-          int newline = live.message().indexOf('\n');
-          if (newline > 0) {
-            dispatch(live.topic(), live.message().substring(0, newline), live.message().substring(newline + 1));
-          }
-        } else if (item instanceof CatchUp c) {
-          catchUp(c);
-        }
-      } catch (RuntimeException e) {
-        log.error("Redis realtime bus reader failed on {}", item, e);
-      }
-    }
-  }
-
-  /** Reads the stream after the node's position and dispatches it; on failure, tries again later. */
-  private void catchUp(CatchUp c) {
-    OptionalLong from = node.position(c.topic());
-    if (from.isEmpty() || closed.get()) {
-      return;
-    }
-    String topic = c.topic();
-    List<Object> answer;
-    try {
-      answer = REPLAY.run(readerRedis.scripts(), ScriptOutputType.MULTI,
-          new String[] {streamKey(topic), metaKey(topic)}, StreamEntries.id(from.getAsLong()));
-      failures = 0;
-      previousDelay = 0;
-    } catch (RedisException e) {
-      connections.failed();
-      failures++;
-      long delay = reconnectPolicy.delayNanos(failures, previousDelay == 0
-          ? reconnectPolicy.initialDelay().toNanos() : previousDelay, reconnectPolicy.random().nextDouble());
-      previousDelay = delay;
-      log.warn("Redis realtime bus could not catch up {} ({} failures in a row); again in {} ms: {}",
-          streamKey(topic), failures, TimeUnit.NANOSECONDS.toMillis(delay), e.toString());
-      scheduler.schedule(() -> queue.add(c), delay);
-      return;
-    }
-    List<ChangeEvent> events = new ArrayList<>();
-    long through = from.getAsLong();
-    for (Object entry : (List<?>) answer.get(2)) {
-      List<?> e = (List<?>) entry;
-      String id = (String) e.get(0);
-      through = StreamEntries.position(id);
-      ChangeEvent event = decodeOrSkip(topic, id, payloadOf((List<?>) e.get(1)));
-      if (event != null) {
-        events.add(event);
-      }
-    }
-    node.catchUp(topic, events, through, StreamEntries.position((String) answer.get(1)));
-  }
-
-  /** Hands one live entry to the node, unless it is not followed or was dispatched already. */
-  private void dispatch(String topic, String id, String payload) {
-    OptionalLong at = node.position(topic);
-    if (at.isEmpty() || StreamEntries.position(id) <= at.getAsLong()) {
-      return; // cheap skip before decoding
-    }
-    ChangeEvent event = decodeOrSkip(topic, id, payload);
-    if (event != null) {
-      node.dispatch(event);
-    }
-  }
-
-  private @Nullable ChangeEvent decodeOrSkip(String topic, String id, String payload) {
-    try {
-      return StreamEntries.event(topic, id, payload);
-    } catch (IllegalArgumentException bad) {
-      log.error("Redis realtime bus skips an entry it cannot read in {}: {}", streamKey(topic), bad.getMessage());
-      return null;
-    }
+    return core.subscriptionCount();
   }
 
   // ---- close --------------------------------------------------------------------------------
 
   /** Returns whether {@link #close()} was called. */
   public boolean isClosed() {
-    return closed.get();
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("realtime bus is closed");
-    }
+    return core.isClosed();
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      queue.add(STOP);
-      reader.join(commandTimeout.toMillis());
-      if (reader.isAlive()) {
-        reader.interrupt();
-        reader.join(commandTimeout.toMillis());
+    core.close(commandTimeout, new ServerBusCore.Shutdown() {
+      @Override
+      public void wakeReader() {
+        reader.stop();
       }
-      catchUpOnClose();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      node.close();
-      connections.close();
-    }
-  }
 
-  /** Delivers what was published before the close and not dispatched yet. */
-  private void catchUpOnClose() {
-    for (String topic : node.followed()) {
-      OptionalLong from = node.position(topic);
-      if (from.isEmpty()) {
-        continue;
+      @Override
+      public void deliverRest() {
+        reader.deliverRest();
       }
-      try {
-        List<StreamMessage<String, String>> rest = redis.streams().xrange(streamKey(topic), Range.from(
-            Range.Boundary.excluding(StreamEntries.id(from.getAsLong())), Range.Boundary.unbounded()));
-        List<ChangeEvent> events = new ArrayList<>();
-        long through = from.getAsLong();
-        for (StreamMessage<String, String> m : rest) {
-          through = StreamEntries.position(m.getId());
-          ChangeEvent e = decodeOrSkip(topic, m.getId(), String.valueOf(m.getBody().get(FIELD)));
-          if (e != null) {
-            events.add(e);
-          }
-        }
-        node.catchUp(topic, events, through, 0);
-      } catch (RuntimeException e) {
-        log.warn("Redis realtime bus could not deliver the rest of {} on close: {}", streamKey(topic), e.toString());
+
+      @Override
+      public void release() {
+        connections.close();
       }
-    }
+    });
   }
 
   @Override
   public String toString() {
-    return "RedisRealtimeBus[prefix=" + prefix + ", " + node + (closed.get() ? ", closed" : "") + "]";
+    return "RedisRealtimeBus[prefix=" + prefix + ", " + core.node() + (core.isClosed() ? ", closed" : "") + "]";
   }
 }

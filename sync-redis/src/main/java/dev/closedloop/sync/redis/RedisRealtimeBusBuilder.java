@@ -2,7 +2,7 @@ package dev.closedloop.sync.redis;
 
 import dev.closedloop.sync.realtime.NodeFanout;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
-import dev.closedloop.sync.retry.Jitter;
+import dev.closedloop.sync.realtime.spi.ServerBusOptions;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
 import io.lettuce.core.RedisClient;
@@ -42,16 +42,7 @@ public final class RedisRealtimeBusBuilder {
   String keyPrefix = DEFAULT_KEY_PREFIX;
   String clientName = DEFAULT_CLIENT_NAME;
   Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
-  int maxEventsPerTopic = 10_000;
-  int subscriberQueueCapacity = 4_096;
-  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
-  RetryPolicy<?> reconnectPolicy = RetryPolicy.builder()
-      .initialDelay(Duration.ofMillis(100))
-      .maxDelay(Duration.ofSeconds(10))
-      .jitter(Jitter.full())
-      .noDeadline()
-      .build();
-  Scheduler scheduler = Scheduler.system();
+  final ServerBusOptions options = new ServerBusOptions(100_000_000);
 
   RedisRealtimeBusBuilder() {}
 
@@ -148,10 +139,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code max} is below 1 or above 100,000,000
    */
   public RedisRealtimeBusBuilder maxEventsPerTopic(int max) {
-    if (max < 1 || max > 100_000_000) {
-      throw new IllegalArgumentException("maxEventsPerTopic must be between 1 and 100000000: " + max);
-    }
-    this.maxEventsPerTopic = max;
+    options.maxEventsPerTopic(max);
     return this;
   }
 
@@ -162,10 +150,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code capacity < 1}
    */
   public RedisRealtimeBusBuilder subscriberQueueCapacity(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("subscriberQueueCapacity must be at least 1: " + capacity);
-    }
-    this.subscriberQueueCapacity = capacity;
+    options.subscriberQueueCapacity(capacity);
     return this;
   }
 
@@ -176,10 +161,7 @@ public final class RedisRealtimeBusBuilder {
    * @throws IllegalArgumentException if {@code threads < 1}
    */
   public RedisRealtimeBusBuilder deliveryThreads(int threads) {
-    if (threads < 1) {
-      throw new IllegalArgumentException("deliveryThreads must be at least 1: " + threads);
-    }
-    this.deliveryThreads = threads;
+    options.deliveryThreads(threads);
     return this;
   }
 
@@ -191,17 +173,18 @@ public final class RedisRealtimeBusBuilder {
    * @throws NullPointerException if {@code policy} is null
    */
   public RedisRealtimeBusBuilder reconnectPolicy(RetryPolicy<?> policy) {
-    this.reconnectPolicy = Objects.requireNonNull(policy, "policy cannot be null");
+    options.reconnectPolicy(policy);
     return this;
   }
 
   /**
-   * Sets the scheduler the reader's backoff waits run on (default {@link Scheduler#system()}).
+   * Sets the scheduler the reader's backoff waits and {@link RedisRealtimeBus#awaitChange} timeouts
+   * run on (default {@link Scheduler#system()}).
    *
    * @throws NullPointerException if {@code scheduler} is null
    */
   public RedisRealtimeBusBuilder scheduler(Scheduler scheduler) {
-    this.scheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
+    options.scheduler(scheduler);
     return this;
   }
 

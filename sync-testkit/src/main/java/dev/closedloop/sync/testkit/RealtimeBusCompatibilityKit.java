@@ -27,8 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,7 +42,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The cases every {@link RealtimeBus} passes: ordering, subscribe-then-snapshot, replay, gap
- * detection and reset, the latest-state cache, listener isolation and close. Extend it and
+ * detection and reset, the latest state, {@code awaitChange}, listener isolation and close. Extend it and
  * implement {@link #createBus(int)}:
  *
  * <pre>{@code
@@ -314,6 +317,92 @@ public abstract class RealtimeBusCompatibilityKit {
     assertThat(bus().latest(t, "none")).isEmpty();
     bus().publish(ChangeDraft.broadcast(t, "{\"note\":1}"));
     assertThat(bus().latest(t, "2")).get().extracting(ChangeEvent::type).isEqualTo(ChangeType.INSERT);
+  }
+
+  @Test
+  void latestIsTheEventSubscribersHeardAndNeedsAKey() {
+    String t = topic("orders");
+    Recorder rec = new Recorder();
+    subscribe(Set.of(t), Cursor.EMPTY, rec);
+    bus().publish(ChangeDraft.insert(t, "1", "{\"v\":1}"));
+    long second = bus().publish(ChangeDraft.update(t, "1", "{\"v\":2}", "{\"v\":1}"));
+    ChangeEvent heard = rec.awaitEvents(2).get(1);
+    assertThat(bus().latest(t, "1")).contains(heard);
+    assertThat(heard.position()).isEqualTo(second);
+    assertThat(bus().latest(topic("other"), "1")).isEmpty();
+    assertThatThrownBy(() -> bus().latest(t, null)).isInstanceOf(NullPointerException.class);
+  }
+
+  // ---- waiting for a change -------------------------------------------------------------------
+  // A server bus hears the topics its node has subscribers for, so each case subscribes first.
+
+  @Test
+  void awaitChangeCompletesWithTheFirstMatchingEventHeardAfterTheCall() throws Exception {
+    String t = topic("orders");
+    Recorder rec = new Recorder();
+    subscribe(Set.of(t), Cursor.EMPTY, rec);
+    bus().publish(ChangeDraft.insert(t, "old", "{}").withIdempotencyKey("mine"));
+    rec.awaitEvents(1); // heard: from now on it is in the past
+    CompletableFuture<ChangeEvent> mine = bus().awaitChange(e -> e.isCausedBy("mine"), timeout());
+    CompletableFuture<ChangeEvent> any = bus().awaitChange(e -> true, timeout());
+    long other = bus().publish(update(t, "k", 1));
+    long match = bus().publish(ChangeDraft.update(t, "k", "{\"n\":2}", null).withIdempotencyKey("mine"));
+    bus().publish(ChangeDraft.update(t, "k", "{\"n\":3}", null).withIdempotencyKey("mine"));
+    ChangeEvent got = mine.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got.position()).isEqualTo(match);
+    assertThat(got.newData()).isEqualTo("{\"n\":2}");
+    assertThat(any.get(timeout().toMillis(), TimeUnit.MILLISECONDS).position()).isEqualTo(other);
+  }
+
+  @Test
+  void awaitChangeHearsEveryTopicItsNodeSubscribesTo() throws Exception {
+    String a = topic("orders");
+    String b = topic("sms");
+    subscribe(Set.of(a), Cursor.EMPTY, e -> {});
+    subscribe(Set.of(b), Cursor.EMPTY, e -> {});
+    CompletableFuture<ChangeEvent> onB = bus().awaitChange(e -> e.topic().equals(b), timeout());
+    bus().publish(update(a, "k", 1));
+    long position = bus().publish(update(b, "k", 1));
+    ChangeEvent got = onB.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got.topic()).isEqualTo(b);
+    assertThat(got.position()).isEqualTo(position);
+  }
+
+  @Test
+  void awaitChangeTimesOutFailsOnAThrowingPredicateAndUnregistersWhenCancelled() {
+    String t = topic("orders");
+    subscribe(Set.of(t), Cursor.EMPTY, e -> {});
+    CompletableFuture<ChangeEvent> never = bus().awaitChange(e -> false, Duration.ofMillis(50));
+    CompletableFuture<ChangeEvent> broken = bus().awaitChange(e -> {
+      throw new IllegalStateException("predicate bug (expected by the test)");
+    }, timeout());
+    CompletableFuture<ChangeEvent> cancelled = bus().awaitChange(e -> true, timeout());
+    assertThat(cancelled.cancel(false)).isTrue();
+    bus().publish(update(t, "k", 1));
+    assertThatThrownBy(() -> never.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TimeoutException.class);
+    assertThatThrownBy(() -> broken.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class)
+        .hasRootCauseMessage("predicate bug (expected by the test)");
+    assertThat(cancelled).isCancelled();
+  }
+
+  @Test
+  void closingTheBusFailsPendingAwaitsAndRejectsNewOnes() {
+    subscribe(Set.of(topic("orders")), Cursor.EMPTY, e -> {});
+    CompletableFuture<ChangeEvent> pending = bus().awaitChange(e -> false, Duration.ofHours(1));
+    bus().close();
+    assertThatThrownBy(() -> pending.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> bus().awaitChange(e -> true, timeout())).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void awaitChangeRejectsBadArguments() {
+    assertThatThrownBy(() -> bus().awaitChange(null, timeout())).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> bus().awaitChange(e -> true, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> bus().awaitChange(e -> true, Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // ---- isolation ------------------------------------------------------------------------------

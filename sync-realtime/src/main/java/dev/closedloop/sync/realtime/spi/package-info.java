@@ -1,7 +1,7 @@
 /**
  * Parts that the library's realtime buses and clients share and that a bus implementer may use;
- * not for applications, which use {@link dev.closedloop.sync.realtime.RealtimeBus} and the
- * client.
+ * public only because several modules need them, not for applications, which use {@link
+ * dev.closedloop.sync.realtime.RealtimeBus} and the client.
  *
  * <ul>
  *   <li>{@link dev.closedloop.sync.realtime.spi.ChangeWaiters}: the futures of {@code
@@ -9,6 +9,11 @@
  *       when the owner closes;
  *   <li>{@link dev.closedloop.sync.realtime.spi.LatestEvents}: the latest insert or update of
  *       each key of one topic, bounded, least recently changed first out.
+ *   <li>{@link dev.closedloop.sync.realtime.spi.ServerBusCore}: what a server bus (Redis,
+ *       PostgreSQL) is besides its store: the node's fan-out, the {@code awaitChange} futures
+ *       fed by its reader, the reader thread with its backoff pause, and the close order;
+ *   <li>{@link dev.closedloop.sync.realtime.spi.ServerBusOptions}: the options every server bus
+ *       has, validated once, which each bus's builder delegates to.
  * </ul>
  */
 @NullMarked
