@@ -10,6 +10,7 @@ import dev.closedloop.sync.redis.RedisIdempotencyStore;
 import dev.closedloop.sync.redis.RedisIdempotencyStoreBuilder;
 import dev.closedloop.sync.redis.RedisRealtimeBus;
 import dev.closedloop.sync.redis.RedisRealtimeBusBuilder;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.ClassUtils;
@@ -18,6 +19,9 @@ import org.springframework.util.ClassUtils;
  * Chooses and builds the store and the bus. The Redis and JDBC classes are named only inside
  * {@link Redis} and {@link Jdbc}, which the JVM loads only when that backend is chosen, so an
  * application without {@code sync-redis} or {@code sync-jdbc} never needs them.
+ *
+ * <p>The {@code DataSource} is looked up only when a JDBC backend is chosen or the default rule
+ * gets that far, so an application that sets {@code store=memory} never creates one.
  *
  * <p>Every failure is an {@link IllegalStateException} that names the property that chose the
  * backend; a chosen backend that fails is never replaced by memory.
@@ -39,35 +43,35 @@ final class Backends {
   }
 
   static Choice<IdempotencyProperties.Store> store(IdempotencyProperties.@Nullable Store set,
-      RedisConnection redis, @Nullable DataSource dataSource, @Nullable ClassLoader loader) {
+      RedisConnection redis, Supplier<@Nullable DataSource> dataSource, @Nullable ClassLoader loader) {
     if (set != null) {
       return new Choice<>(set, STORE, null);
     }
     if (redis.configured() && present(REDIS_CLASS, loader)) {
       return new Choice<>(IdempotencyProperties.Store.REDIS, STORE, redis.configuredBy + " is set");
     }
-    if (dataSource != null && present(JDBC_CLASS, loader)) {
+    if (present(JDBC_CLASS, loader) && dataSource.get() != null) {
       return new Choice<>(IdempotencyProperties.Store.JDBC, STORE, "there is a DataSource");
     }
     return new Choice<>(IdempotencyProperties.Store.MEMORY, STORE, null);
   }
 
   static Choice<RealtimeProperties.Bus> bus(RealtimeProperties.@Nullable Bus set, RedisConnection redis,
-      @Nullable DataSource dataSource, @Nullable ClassLoader loader) {
+      Supplier<@Nullable DataSource> dataSource, @Nullable ClassLoader loader) {
     if (set != null) {
       return new Choice<>(set, BUS, null);
     }
     if (redis.configured() && present(REDIS_CLASS, loader)) {
       return new Choice<>(RealtimeProperties.Bus.REDIS, BUS, redis.configuredBy + " is set");
     }
-    if (dataSource != null && present(JDBC_CLASS, loader)) {
+    if (present(JDBC_CLASS, loader) && dataSource.get() != null) {
       return new Choice<>(RealtimeProperties.Bus.POSTGRES, BUS, "there is a DataSource");
     }
     return new Choice<>(RealtimeProperties.Bus.IN_PROCESS, BUS, null);
   }
 
   static IdempotencyStore buildStore(Choice<IdempotencyProperties.Store> choice, IdempotencyProperties p,
-      RedisConnection redis, @Nullable DataSource dataSource, @Nullable ClassLoader loader) {
+      RedisConnection redis, Supplier<@Nullable DataSource> dataSource, @Nullable ClassLoader loader) {
     switch (choice.kind()) {
       case MEMORY:
         return InMemoryIdempotencyStore.ofDefaults();
@@ -93,7 +97,7 @@ final class Backends {
   }
 
   static RealtimeBus buildBus(Choice<RealtimeProperties.Bus> choice, RealtimeProperties p, RedisConnection redis,
-      @Nullable DataSource dataSource, @Nullable ClassLoader loader) {
+      Supplier<@Nullable DataSource> dataSource, @Nullable ClassLoader loader) {
     switch (choice.kind()) {
       case IN_PROCESS:
         return InProcessRealtimeBus.create();
@@ -118,7 +122,8 @@ final class Backends {
     }
   }
 
-  private static DataSource dataSource(@Nullable DataSource dataSource, Choice<?> choice) {
+  private static DataSource dataSource(Supplier<@Nullable DataSource> supplier, Choice<?> choice) {
+    DataSource dataSource = supplier.get();
     if (dataSource == null) {
       throw new IllegalStateException(choice.describe() + " needs a DataSource: configure spring.datasource.url"
           + " or define a DataSource bean");

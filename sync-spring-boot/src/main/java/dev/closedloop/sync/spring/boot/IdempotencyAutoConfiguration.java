@@ -12,7 +12,9 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -63,7 +65,7 @@ public class IdempotencyAutoConfiguration {
   public IdempotencyStore idempotencyStore(IdempotencyProperties properties, Environment environment,
       ObjectProvider<DataSource> dataSource, ResourceLoader resourceLoader) {
     RedisConnection redis = RedisConnection.from(environment);
-    DataSource ds = dataSource.getIfAvailable();
+    Supplier<@Nullable DataSource> ds = dataSource::getIfAvailable;
     ClassLoader loader = resourceLoader.getClassLoader();
     return Backends.buildStore(Backends.store(properties.getStore(), redis, ds, loader), properties, redis, ds, loader);
   }

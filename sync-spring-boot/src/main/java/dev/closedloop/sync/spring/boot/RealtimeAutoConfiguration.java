@@ -8,7 +8,9 @@ import dev.closedloop.sync.servlet.RealtimeSseServletBuilder;
 import dev.closedloop.sync.servlet.TopicAuthorizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.Servlet;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -57,7 +59,7 @@ public class RealtimeAutoConfiguration {
   public RealtimeBus realtimeBus(RealtimeProperties properties, Environment environment,
       ObjectProvider<DataSource> dataSource, ResourceLoader resourceLoader, ObjectProvider<MeterRegistry> registry) {
     RedisConnection redis = RedisConnection.from(environment);
-    DataSource ds = dataSource.getIfAvailable();
+    Supplier<@Nullable DataSource> ds = dataSource::getIfAvailable;
     ClassLoader loader = resourceLoader.getClassLoader();
     RealtimeBus bus = Backends.buildBus(Backends.bus(properties.getBus(), redis, ds, loader), properties, redis, ds, loader);
     MeterRegistry meters = registry.getIfAvailable();
