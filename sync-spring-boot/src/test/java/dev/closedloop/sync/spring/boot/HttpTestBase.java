@@ -25,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -43,7 +42,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 @org.junit.jupiter.api.Timeout(120)
 abstract class HttpTestBase {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private static final ExecutorService POOL = Executors.newFixedThreadPool(33);
 
   @Value("${local.server.port}")
   int port;
@@ -56,11 +54,6 @@ abstract class HttpTestBase {
 
   @Autowired
   IdempotencyFilter filter;
-
-  @AfterAll
-  static void stopPool() {
-    POOL.shutdownNow();
-  }
 
   /** The store the subclass configured. */
   abstract Class<? extends IdempotencyStore> expectedStore();
@@ -80,9 +73,10 @@ abstract class HttpTestBase {
     int before = orders.runs.get();
     long conflictsBefore = store.stats().conflicts();
     CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(32);
     List<Future<HttpResponse<byte[]>>> results = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      results.add(POOL.submit(() -> {
+      results.add(pool.submit(() -> {
         start.await();
         return HTTP.send(post("/api/orders", key, "espresso")
                 .header("X-Hold-Until-Repeats", String.valueOf(conflictsBefore + 31)).build(),
@@ -91,8 +85,12 @@ abstract class HttpTestBase {
     }
     start.countDown();
     List<HttpResponse<byte[]>> responses = new ArrayList<>();
-    for (Future<HttpResponse<byte[]>> f : results) {
-      responses.add(f.get(60, TimeUnit.SECONDS));
+    try {
+      for (Future<HttpResponse<byte[]>> f : results) {
+        responses.add(f.get(60, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
     }
     assertThat(orders.runs.get() - before).isEqualTo(1);
     byte[] first = responses.get(0).body();
