@@ -38,7 +38,9 @@ import org.springframework.boot.test.context.SpringBootTest;
     properties = {
         "closedloop.idempotency.paths=/api/*",
         "closedloop.idempotency.in-progress-wait=30s",
-        "management.endpoints.web.exposure.include=prometheus"})
+        "management.endpoints.web.exposure.include=prometheus",
+        // Spring Boot 3.5's tests turn metrics export off unless told otherwise
+        "spring.test.observability.auto-configure=true"})
 @org.junit.jupiter.api.Timeout(120)
 abstract class HttpTestBase {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -161,7 +163,7 @@ abstract class HttpTestBase {
     HTTP.send(post("/api/orders", UUID.randomUUID().toString(), "mocha").build(), HttpResponse.BodyHandlers.ofString());
     HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
-    assertThat(scrape.statusCode()).isEqualTo(200);
+    assertThat(scrape.statusCode()).as(() -> actuator()).isEqualTo(200);
     assertThat(scrape.body()).contains(
         "sync_idempotency_requests_total{",
         "sync_idempotency_stored_total{",
@@ -208,6 +210,14 @@ abstract class HttpTestBase {
     try (InputStream body = events.body()) {
       assertThat(events.statusCode()).isEqualTo(200);
       assertThat(events.headers().firstValue("Access-Control-Allow-Origin")).hasValue(OrdersApp.WEB_ORIGIN);
+    }
+  }
+
+  private String actuator() {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(uri("/actuator")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException | InterruptedException e) {
+      return e.toString();
     }
   }
 
