@@ -42,7 +42,7 @@ public class BookingsApplication {
   }
 
   @Bean
-  FilterRegistrationBean<CorsFilter> corsFilter(@Qualifier("corsConfigurationSource") CorsConfigurationSource cors) {
+  FilterRegistrationBean<CorsFilter> corsFilterRegistration(@Qualifier("corsConfigurationSource") CorsConfigurationSource cors) {
     FilterRegistrationBean<CorsFilter> registration = new FilterRegistrationBean<>(new CorsFilter(cors));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE); // before the idempotency filter
     return registration;

@@ -19,6 +19,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -55,8 +57,14 @@ public class OrdersApp {
     return source;
   }
 
+  /** Spring Security is on the test classpath (for SecuredApp): this application lets everyone in. */
   @Bean
-  FilterRegistrationBean<CorsFilter> corsFilter(@Qualifier("corsConfigurationSource") CorsConfigurationSource source) {
+  SecurityFilterChain openChain(HttpSecurity http) throws Exception {
+    return http.authorizeHttpRequests(a -> a.anyRequest().permitAll()).csrf(c -> c.disable()).build();
+  }
+
+  @Bean
+  FilterRegistrationBean<CorsFilter> corsFilterRegistration(@Qualifier("corsConfigurationSource") CorsConfigurationSource source) {
     FilterRegistrationBean<CorsFilter> registration = new FilterRegistrationBean<>(new CorsFilter(source));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE); // before the idempotency filter (-90)
     return registration;
