@@ -23,7 +23,7 @@ import org.springframework.util.ClassUtils;
  * <p>The {@code DataSource} is looked up only when a JDBC backend is chosen or the default rule
  * gets that far, so an application that sets {@code store=memory} never creates one.
  *
- * <p>Every failure is an {@link IllegalStateException} that names the property that chose the
+ * <p>Every failure is a {@link BackendStartupException} that names the property that chose the
  * backend; a chosen backend that fails is never replaced by memory.
  */
 final class Backends {
@@ -80,8 +80,8 @@ final class Backends {
         try {
           return Redis.store(p, redis);
         } catch (RuntimeException e) {
-          throw new IllegalStateException(choice.describe() + ": could not connect to Redis at " + redis.describe()
-              + " (from spring.data.redis.*): " + e.getMessage(), e);
+          throw new BackendStartupException(choice.describe() + ": could not connect to Redis at " + redis.describe()
+              + " (from spring.data.redis.*): " + e.getMessage(), "Start Redis where spring.data.redis.* points, point spring.data.redis.* at a running Redis, or set " + choice.property() + " to another value.", e);
         }
       case JDBC:
       default:
@@ -90,8 +90,9 @@ final class Backends {
         try {
           return Jdbc.store(p, ds);
         } catch (RuntimeException e) {
-          throw new IllegalStateException(choice.describe() + ": could not set up table " + p.getTableName()
-              + " through the DataSource: " + e.getMessage(), e);
+          throw new BackendStartupException(choice.describe() + ": could not set up table " + p.getTableName()
+              + " through the DataSource: " + e.getMessage(), "Check spring.datasource.* and that the database is up,"
+              + " or create the table with the shipped script and set closedloop.idempotency.create-schema=false.", e);
         }
     }
   }
@@ -106,8 +107,8 @@ final class Backends {
         try {
           return Redis.bus(p, redis);
         } catch (RuntimeException e) {
-          throw new IllegalStateException(choice.describe() + ": could not connect to Redis at " + redis.describe()
-              + " (from spring.data.redis.*): " + e.getMessage(), e);
+          throw new BackendStartupException(choice.describe() + ": could not connect to Redis at " + redis.describe()
+              + " (from spring.data.redis.*): " + e.getMessage(), "Start Redis where spring.data.redis.* points, point spring.data.redis.* at a running Redis, or set " + choice.property() + " to another value.", e);
         }
       case POSTGRES:
       default:
@@ -116,8 +117,9 @@ final class Backends {
         try {
           return Jdbc.bus(p, ds);
         } catch (RuntimeException e) {
-          throw new IllegalStateException(choice.describe() + ": could not set up outbox table " + p.getTableName()
-              + " through the DataSource: " + e.getMessage(), e);
+          throw new BackendStartupException(choice.describe() + ": could not set up outbox table " + p.getTableName()
+              + " through the DataSource: " + e.getMessage(), "Check spring.datasource.* and that the database is up,"
+              + " or create the table with the shipped script and set closedloop.realtime.create-schema=false.", e);
         }
     }
   }
@@ -125,15 +127,16 @@ final class Backends {
   private static DataSource dataSource(Supplier<@Nullable DataSource> supplier, Choice<?> choice) {
     DataSource dataSource = supplier.get();
     if (dataSource == null) {
-      throw new IllegalStateException(choice.describe() + " needs a DataSource: configure spring.datasource.url"
-          + " or define a DataSource bean");
+      throw new BackendStartupException(choice.describe() + " needs a DataSource",
+          "Configure spring.datasource.url or define a DataSource bean, or set " + choice.property() + " to another value.");
     }
     return dataSource;
   }
 
   private static void need(String className, String artifact, Choice<?> choice, @Nullable ClassLoader loader) {
     if (!present(className, loader)) {
-      throw new IllegalStateException(choice.describe() + " needs " + artifact + " on the classpath");
+      throw new BackendStartupException(choice.describe() + " needs " + artifact + " on the classpath",
+          "Add the dependency " + artifact + ", or set " + choice.property() + " to another value.");
     }
   }
 

@@ -275,6 +275,31 @@ class AutoConfigurationTest {
   }
 
   @Test
+  void springBootsFailureReportSaysWhatFailedAndWhatToDo() throws Exception {
+    boolean registered = false;
+    for (java.net.URL url : java.util.Collections.list(
+        BackendFailureAnalyzer.class.getClassLoader().getResources("META-INF/spring.factories"))) {
+      java.util.Properties factories = new java.util.Properties();
+      try (java.io.InputStream in = url.openStream()) {
+        factories.load(in);
+      }
+      registered |= String.valueOf(factories.getProperty("org.springframework.boot.diagnostics.FailureAnalyzer"))
+          .contains(BackendFailureAnalyzer.class.getName());
+    }
+    assertThat(registered).isTrue();
+    assertThat(org.springframework.beans.BeanUtils.instantiateClass(BackendFailureAnalyzer.class)).isNotNull();
+    web.withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1", "closedloop.realtime.bus=in-process")
+        .run(context -> {
+          org.springframework.boot.diagnostics.FailureAnalysis analysis =
+              new BackendFailureAnalyzer().analyze(context.getStartupFailure());
+          assertThat(analysis).isNotNull();
+          assertThat(analysis.getDescription())
+              .startsWith("closedloop.idempotency.store=redis (the default, because spring.data.redis.url is set)");
+          assertThat(analysis.getAction()).contains("set closedloop.idempotency.store to another value");
+        });
+  }
+
+  @Test
   void jdbcWithoutADataSourceFailsStartupNamingTheProperty() {
     web.withPropertyValues("closedloop.idempotency.store=jdbc").run(context ->
         assertThat(rootMessages(context.getStartupFailure()))
