@@ -232,7 +232,7 @@ class AutoConfigurationTest {
             assertThat(bus.publish(ChangeDraft.broadcast("t", "{}"))).isEqualTo(1);
           });
     }
-    dropTables(table, table + "_rt");
+    dropTables(table);
   }
 
   @Test
@@ -378,11 +378,22 @@ class AutoConfigurationTest {
     return ds;
   }
 
-  static void dropTables(String... tables) throws java.sql.SQLException {
+  /** Drops every table and function whose name starts with {@code prefix} (letters, digits, underscores). */
+  static void dropTables(String prefix) throws java.sql.SQLException {
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(Services.jdbcUrl());
         java.sql.Statement s = c.createStatement()) {
-      for (String t : tables) {
-        s.execute("DROP TABLE IF EXISTS " + t + " CASCADE");
+      java.util.List<String> drops = new java.util.ArrayList<>();
+      try (java.sql.ResultSet rs = s.executeQuery("SELECT 'DROP TABLE IF EXISTS ' || tablename || ' CASCADE'"
+          + " FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE '" + prefix + "%'"
+          + " UNION ALL SELECT 'DROP FUNCTION IF EXISTS ' || p.oid::regprocedure || ' CASCADE' FROM pg_proc p"
+          + " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"
+          + " AND p.proname LIKE '" + prefix + "%'")) {
+        while (rs.next()) {
+          drops.add(rs.getString(1));
+        }
+      }
+      for (String d : drops) {
+        s.execute(d);
       }
     }
   }

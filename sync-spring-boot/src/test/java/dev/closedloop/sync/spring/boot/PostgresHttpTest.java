@@ -22,7 +22,7 @@ class PostgresHttpTest extends HttpTestBase {
 
   @AfterAll
   static void dropTables() throws Exception {
-    AutoConfigurationTest.dropTables(TABLE, TABLE + "_rt");
+    AutoConfigurationTest.dropTables(TABLE);
   }
 
   @Override
