@@ -129,6 +129,41 @@ class AutoConfigurationTest {
   }
 
   @Test
+  void theIdempotencyApiAndTheFilterShareTheStore() {
+    web.run(context -> {
+      IdempotencyStore store = context.getBean(IdempotencyStore.class);
+      long before = store.stats().claims();
+      context.getBean(Idempotency.class).execute("jobs", "nightly", "f", () -> "ran",
+          dev.closedloop.sync.idempotency.ResultCodec.utf8());
+      assertThat(store.stats().claims()).isEqualTo(before + 1);
+      assertThat(context.getBean(IdempotencyFilter.class).store()).isSameAs(store);
+    });
+  }
+
+  @Test
+  void aScopeResolverBeanScopesTheFiltersKeys() {
+    dev.closedloop.sync.idempotency.ScopeResolver<jakarta.servlet.http.HttpServletRequest> tenant =
+        request -> "tenant-" + request.getHeader("X-Tenant");
+    web.withBean("tenantScope", dev.closedloop.sync.idempotency.ScopeResolver.class, () -> tenant).run(context -> {
+      IdempotencyFilter filter = context.getBean(IdempotencyFilter.class);
+      java.util.List<String> scopes = new java.util.ArrayList<>();
+      org.springframework.mock.web.MockHttpServletRequest request =
+          new org.springframework.mock.web.MockHttpServletRequest("POST", "/orders");
+      request.addHeader("Idempotency-Key", "k1");
+      request.addHeader("X-Tenant", "acme");
+      request.setContentType("text/plain");
+      request.setContent("tea".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      org.springframework.mock.web.MockHttpServletResponse response = new org.springframework.mock.web.MockHttpServletResponse();
+      filter.doFilter(request, response, (req, resp) -> {
+        scopes.add(IdempotencyFilter.currentKey(req).orElseThrow().scope());
+        ((jakarta.servlet.http.HttpServletResponse) resp).setStatus(201);
+      });
+      assertThat(scopes).containsExactly("tenant-acme");
+      assertThat(response.getStatus()).isEqualTo(201);
+    });
+  }
+
+  @Test
   void disabledIdempotencyLeavesNoStoreNoFilterNoApi() {
     web.withPropertyValues("closedloop.idempotency.enabled=false").run(context -> {
       assertThat(context).doesNotHaveBean(IdempotencyStore.class);
