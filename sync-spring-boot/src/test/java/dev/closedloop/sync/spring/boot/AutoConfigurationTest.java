@@ -164,6 +164,21 @@ class AutoConfigurationTest {
   }
 
   @Test
+  void aTopicAuthorizerBeanGuardsTheStream() {
+    dev.closedloop.sync.servlet.TopicAuthorizer publicOnly = (principal, topic) -> topic.startsWith("public");
+    web.withBean(dev.closedloop.sync.servlet.TopicAuthorizer.class, () -> publicOnly).run(context -> {
+      org.springframework.mock.web.MockHttpServletRequest request =
+          new org.springframework.mock.web.MockHttpServletRequest("GET", "/events");
+      request.setQueryString("topics=secret");
+      request.addParameter("topics", "secret");
+      org.springframework.mock.web.MockHttpServletResponse response = new org.springframework.mock.web.MockHttpServletResponse();
+      context.getBean(RealtimeSseServlet.class).service(request, response);
+      assertThat(response.getStatus()).isEqualTo(403);
+      assertThat(response.getContentAsString()).contains("secret");
+    });
+  }
+
+  @Test
   void disabledIdempotencyLeavesNoStoreNoFilterNoApi() {
     web.withPropertyValues("closedloop.idempotency.enabled=false").run(context -> {
       assertThat(context).doesNotHaveBean(IdempotencyStore.class);
