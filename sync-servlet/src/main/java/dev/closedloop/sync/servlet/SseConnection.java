@@ -48,14 +48,20 @@ import org.slf4j.LoggerFactory;
  * from its pool at the first write (32 KB, direct by default) and keeps until the response
  * ends, that is for the stream's whole life: 50,000 idle streams would hold 1.6 GB outside the
  * heap, and with {@code -Xmx512m} (the default direct limit is the heap size) the 16,384th
- * stream already fails. Other containers get {@code write(byte[])} and a flush.
+ * stream already fails. Other containers get {@code write(byte[])} and a flush: Tomcat 11 has
+ * {@code write(ByteBuffer)} too, but it copies into the response buffer like {@code
+ * write(byte[])} and sends nothing until a flush, so a stream on Tomcat (Spring Boot's default
+ * server) written that way never reached its client.
  */
 final class SseConnection implements RealtimeListener, WriteListener, AsyncListener {
   private static final Logger log = LoggerFactory.getLogger(RealtimeSseServlet.class);
-  /** {@code write(ByteBuffer)} of an output stream class, if it has a public one. */
+  /** {@code write(ByteBuffer)} of a Jetty output stream class, if it has a public one. */
   private static final ClassValue<Optional<MethodHandle>> BUFFER_WRITE = new ClassValue<>() {
     @Override
     protected Optional<MethodHandle> computeValue(Class<?> type) {
+      if (!type.getName().startsWith("org.eclipse.jetty.")) {
+        return Optional.empty(); // elsewhere write(ByteBuffer) buffers: write(byte[]) and flush
+      }
       MethodType write = MethodType.methodType(void.class, ByteBuffer.class);
       try {
         return Optional.of(MethodHandles.publicLookup().findVirtual(type, "write", write)
