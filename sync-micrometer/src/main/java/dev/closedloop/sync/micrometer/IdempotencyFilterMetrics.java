@@ -6,13 +6,11 @@ import dev.closedloop.sync.servlet.IdempotencyFilter;
 import dev.closedloop.sync.servlet.IdempotencyFilterBuilder;
 import dev.closedloop.sync.servlet.IdempotencyFilterListener;
 import dev.closedloop.sync.servlet.IdempotencyFilterStats;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -56,12 +54,18 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is threadsafe.
  */
 public final class IdempotencyFilterMetrics implements IdempotencyFilterListener {
-  private final MeterRegistry registry;
-  private final Tags tags;
-  private final Timer claimed;
-  private final Timer completed;
-  private final Timer inProgress;
-  private final Timer mismatch;
+  private static final IdempotencyMeters.Counts<IdempotencyFilterStats> COUNTS =
+      new IdempotencyMeters.Counts<>(Map.of(
+              "first", IdempotencyFilterStats::first,
+              "replayed", IdempotencyFilterStats::replayed,
+              "conflict", IdempotencyFilterStats::conflicts,
+              "mismatch", IdempotencyFilterStats::mismatches,
+              "not_replayable", IdempotencyFilterStats::notReplayable,
+              "rejected", IdempotencyFilterStats::rejected),
+          IdempotencyFilterStats::stored, IdempotencyFilterStats::storedBytes, IdempotencyFilterStats::released,
+          IdempotencyFilterStats::ownershipLost, IdempotencyFilterStats::storeFailures);
+
+  private final IdempotencyMeters meters;
 
   /**
    * Registers the claim timer of the filter called {@code name}; {@link #bind} registers the
@@ -82,20 +86,7 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public IdempotencyFilterMetrics(MeterRegistry registry, String name, Iterable<Tag> tags) {
-    this.registry = Objects.requireNonNull(registry, "registry cannot be null");
-    this.tags = Names.base(name, tags);
-    this.claimed = claimTimer("claimed");
-    this.completed = claimTimer("completed");
-    this.inProgress = claimTimer("in_progress");
-    this.mismatch = claimTimer("mismatch");
-  }
-
-  private Timer claimTimer(String outcome) {
-    return Timer.builder("sync.idempotency.claims")
-        .description("Time the idempotency store took to answer a claim, by its answer")
-        .tags(tags)
-        .tag("outcome", outcome)
-        .register(registry);
+    this.meters = new IdempotencyMeters(registry, name, tags);
   }
 
   /**
@@ -117,70 +108,26 @@ public final class IdempotencyFilterMetrics implements IdempotencyFilterListener
    */
   public IdempotencyFilter bind(IdempotencyFilter filter) {
     Objects.requireNonNull(filter, "filter cannot be null");
-    request(filter, "first", IdempotencyFilterStats::first);
-    request(filter, "replayed", IdempotencyFilterStats::replayed);
-    request(filter, "conflict", IdempotencyFilterStats::conflicts);
-    request(filter, "mismatch", IdempotencyFilterStats::mismatches);
-    request(filter, "not_replayable", IdempotencyFilterStats::notReplayable);
-    request(filter, "rejected", IdempotencyFilterStats::rejected);
-    counter(filter, "sync.idempotency.stored", "Responses or results stored as their key's result", null,
-        IdempotencyFilterStats::stored);
-    counter(filter, "sync.idempotency.stored.bytes", "Total size of the responses or results stored", "bytes",
-        IdempotencyFilterStats::storedBytes);
-    counter(filter, "sync.idempotency.released", "Claims released so that a retry runs again", null,
-        IdempotencyFilterStats::released);
-    counter(filter, "sync.idempotency.ownership.lost", "Completions or releases that found the key taken over",
-        null, IdempotencyFilterStats::ownershipLost);
-    counter(filter, "sync.idempotency.store.failures", "Idempotency store calls that failed", null,
-        IdempotencyFilterStats::storeFailures);
+    meters.bind(filter, IdempotencyFilterMetrics::statsOrNull, COUNTS);
     return filter;
   }
 
-  private void request(IdempotencyFilter filter, String outcome, ToDoubleFunction<IdempotencyFilterStats> f) {
-    FunctionCounter.builder("sync.idempotency.requests", filter, x -> read(x, f))
-        .description("Requests or calls the idempotency layer handled, by outcome")
-        .tags(tags)
-        .tag("outcome", outcome)
-        .register(registry);
-  }
-
-  private void counter(IdempotencyFilter filter, String name, String description,
-      @Nullable String unit, ToDoubleFunction<IdempotencyFilterStats> f) {
-    FunctionCounter.builder(name, filter, x -> read(x, f))
-        .description(description)
-        .baseUnit(unit)
-        .tags(tags)
-        .register(registry);
-  }
-
-  /** Reads the filter's stats; 0 for a container-made filter not initialised yet (it saw nothing). */
-  private static double read(IdempotencyFilter filter, ToDoubleFunction<IdempotencyFilterStats> f) {
-    IdempotencyFilterStats stats;
+  /** The filter's stats; null for a container-made filter not initialised yet (it saw nothing). */
+  private static @Nullable IdempotencyFilterStats statsOrNull(IdempotencyFilter filter) {
     try {
-      stats = filter.stats();
+      return filter.stats();
     } catch (IllegalStateException notInitialised) {
-      return 0;
+      return null;
     }
-    return f.applyAsDouble(stats);
   }
 
   @Override
   public void onClaim(IdempotencyKey key, ClaimResult result, long durationNanos) {
-    Timer timer;
-    if (result instanceof ClaimResult.Claimed) {
-      timer = claimed;
-    } else if (result instanceof ClaimResult.Completed) {
-      timer = completed;
-    } else if (result instanceof ClaimResult.InProgress) {
-      timer = inProgress;
-    } else {
-      timer = mismatch;
-    }
-    timer.record(durationNanos, TimeUnit.NANOSECONDS);
+    meters.recordClaim(result, durationNanos);
   }
 
   @Override
   public String toString() {
-    return "IdempotencyFilterMetrics" + tags;
+    return "IdempotencyFilterMetrics" + meters;
   }
 }

@@ -6,15 +6,12 @@ import dev.closedloop.sync.idempotency.IdempotencyBuilder;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyListener;
 import dev.closedloop.sync.idempotency.IdempotencyStats;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Meters for the plain-Java {@link Idempotency} (message consumers, jobs): the same names as
@@ -46,12 +43,17 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is threadsafe.
  */
 public final class IdempotencyMetrics implements IdempotencyListener {
-  private final MeterRegistry registry;
-  private final Tags tags;
-  private final Timer claimed;
-  private final Timer completed;
-  private final Timer inProgress;
-  private final Timer mismatch;
+  private static final IdempotencyMeters.Counts<IdempotencyStats> COUNTS =
+      new IdempotencyMeters.Counts<>(Map.of(
+              "first", IdempotencyStats::first,
+              "replayed", IdempotencyStats::replayed,
+              "conflict", IdempotencyStats::conflicts,
+              "mismatch", IdempotencyStats::mismatches,
+              "not_replayable", IdempotencyStats::notReplayable),
+          IdempotencyStats::stored, IdempotencyStats::storedBytes, IdempotencyStats::released,
+          IdempotencyStats::ownershipLost, IdempotencyStats::storeFailures);
+
+  private final IdempotencyMeters meters;
 
   /**
    * Registers the claim timer of the instance called {@code name}; {@link #bind} registers the rest.
@@ -71,20 +73,7 @@ public final class IdempotencyMetrics implements IdempotencyListener {
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public IdempotencyMetrics(MeterRegistry registry, String name, Iterable<Tag> tags) {
-    this.registry = Objects.requireNonNull(registry, "registry cannot be null");
-    this.tags = Names.base(name, tags);
-    this.claimed = claimTimer("claimed");
-    this.completed = claimTimer("completed");
-    this.inProgress = claimTimer("in_progress");
-    this.mismatch = claimTimer("mismatch");
-  }
-
-  private Timer claimTimer(String outcome) {
-    return Timer.builder("sync.idempotency.claims")
-        .description("Time the idempotency store took to answer a claim, by its answer")
-        .tags(tags)
-        .tag("outcome", outcome)
-        .register(registry);
+    this.meters = new IdempotencyMeters(registry, name, tags);
   }
 
   /**
@@ -107,58 +96,17 @@ public final class IdempotencyMetrics implements IdempotencyListener {
    */
   public Idempotency bind(Idempotency idempotency) {
     Objects.requireNonNull(idempotency, "idempotency cannot be null");
-    request(idempotency, "first", IdempotencyStats::first);
-    request(idempotency, "replayed", IdempotencyStats::replayed);
-    request(idempotency, "conflict", IdempotencyStats::conflicts);
-    request(idempotency, "mismatch", IdempotencyStats::mismatches);
-    request(idempotency, "not_replayable", IdempotencyStats::notReplayable);
-    counter(idempotency, "sync.idempotency.stored", "Responses or results stored as their key's result", null,
-        IdempotencyStats::stored);
-    counter(idempotency, "sync.idempotency.stored.bytes", "Total size of the responses or results stored", "bytes",
-        IdempotencyStats::storedBytes);
-    counter(idempotency, "sync.idempotency.released", "Claims released so that a retry runs again", null,
-        IdempotencyStats::released);
-    counter(idempotency, "sync.idempotency.ownership.lost", "Completions or releases that found the key taken over",
-        null, IdempotencyStats::ownershipLost);
-    counter(idempotency, "sync.idempotency.store.failures", "Idempotency store calls that failed", null,
-        IdempotencyStats::storeFailures);
+    meters.bind(idempotency, Idempotency::stats, COUNTS);
     return idempotency;
-  }
-
-  private void request(Idempotency idempotency, String outcome, ToDoubleFunction<IdempotencyStats> f) {
-    FunctionCounter.builder("sync.idempotency.requests", idempotency, x -> f.applyAsDouble(x.stats()))
-        .description("Requests or calls the idempotency layer handled, by outcome")
-        .tags(tags)
-        .tag("outcome", outcome)
-        .register(registry);
-  }
-
-  private void counter(Idempotency idempotency, String name, String description, @Nullable String unit,
-      ToDoubleFunction<IdempotencyStats> f) {
-    FunctionCounter.builder(name, idempotency, x -> f.applyAsDouble(x.stats()))
-        .description(description)
-        .baseUnit(unit)
-        .tags(tags)
-        .register(registry);
   }
 
   @Override
   public void onClaim(IdempotencyKey key, ClaimResult result, long durationNanos) {
-    Timer timer;
-    if (result instanceof ClaimResult.Claimed) {
-      timer = claimed;
-    } else if (result instanceof ClaimResult.Completed) {
-      timer = completed;
-    } else if (result instanceof ClaimResult.InProgress) {
-      timer = inProgress;
-    } else {
-      timer = mismatch;
-    }
-    timer.record(durationNanos, TimeUnit.NANOSECONDS);
+    meters.recordClaim(result, durationNanos);
   }
 
   @Override
   public String toString() {
-    return "IdempotencyMetrics" + tags;
+    return "IdempotencyMetrics" + meters;
   }
 }
