@@ -16,23 +16,14 @@ import dev.closedloop.sync.time.RandomSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
-import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -188,7 +179,7 @@ public final class DemoServer implements AutoCloseable {
     // The browser client from its WebJar, under a path without the version so pages need not
     // change when it does (a container serving META-INF/resources offers the versioned path too).
     ServletHolder webJar = new ServletHolder("sync-web", DefaultServlet.class);
-    webJar.setInitParameter("baseResource", webJarFiles().toString());
+    webJar.setInitParameter("baseResource", WebJarFiles.root().toString());
     webJar.setInitParameter("pathInfoOnly", "true");
     webJar.setInitParameter("dirAllowed", "false");
     webJar.setInitParameter("cacheControl", PAGE_CACHE);
@@ -200,43 +191,6 @@ public final class DemoServer implements AutoCloseable {
     context.addServlet(files, "/");
     return context;
   }
-
-  /**
-   * sync-web's files: the one version folder under its WebJar's {@code webjars/closedloop-sync/},
-   * in the jar or (in a build) in its classes directory.
-   */
-  static URI webJarFiles() {
-    URL root = DemoServer.class.getResource(WEB_JAR);
-    if (root == null) {
-      throw new IllegalStateException("sync-web is missing from the classpath (" + WEB_JAR + ")");
-    }
-    try {
-      URI uri = root.toURI();
-      if ("jar".equals(uri.getScheme())) {
-        try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-          return versionFolder(root, jar.provider().getPath(uri));
-        } catch (FileSystemAlreadyExistsException e) {
-          return versionFolder(root, FileSystems.getFileSystem(uri).provider().getPath(uri));
-        }
-      }
-      return versionFolder(root, Path.of(uri));
-    } catch (IOException | URISyntaxException e) {
-      throw new IllegalStateException("cannot list " + root, e);
-    }
-  }
-
-  private static URI versionFolder(URL root, Path dir) throws IOException {
-    try (Stream<Path> children = Files.list(dir)) {
-      List<String> versions = children.filter(Files::isDirectory)
-          .map(p -> p.getFileName().toString().replace("/", "")).toList();
-      if (versions.size() != 1) {
-        throw new IllegalStateException("expected one sync-web version under " + root + ", found " + versions);
-      }
-      return URI.create(root + versions.get(0) + "/");
-    }
-  }
-
-  private static final String WEB_JAR = "/META-INF/resources/webjars/closedloop-sync/";
 
   /**
    * The page and its modules may be reused for a minute without asking, so that a page opened
