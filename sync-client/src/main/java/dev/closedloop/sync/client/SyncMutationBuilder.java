@@ -28,7 +28,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds a {@link SyncMutation}. Every setter validates its argument at once with a fixed message;
+ * Builds a {@link SyncMutation}. (Above 500 lines for its Javadoc: some 210 lines document the
+ * options; the code is a plain builder.) Every setter validates its argument at once with a fixed message;
  * {@link #build()} checks the options against each other and copies them, so a builder can be
  * reused.
  *

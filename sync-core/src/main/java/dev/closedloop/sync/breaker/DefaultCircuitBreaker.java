@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The circuit breaker engine.
  *
+ * <p>Why one class of this size: every transition is one CAS on one immutable phase; the
+ * windows, the half-open trials and the listeners' events are read and replaced together, and
+ * splitting them across classes would split that CAS.
+ *
  * <p>Concurrency: everything that changes on a transition (state, generation, the CLOSED window,
  * the HALF_OPEN trials, when OPEN admits a trial, how many times in a row it opened) lives in one
  * immutable {@link Phase}, held in a volatile field and replaced by a single CAS. The next phase

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The file queue's journal and its single writer thread.
  *
+ * <p>Why one class of this size: the file format, recovery, the group commit and the compaction
+ * share one invariant (what is acknowledged is on disk, in order, exactly once after a crash);
+ * split, each part would need the others' locks and state to keep it. The parts that do not
+ * (the record codec, the queue's state, the engine) live in their own classes.
+ *
  * <h2>Files</h2>
  *
  * A queue directory holds {@code queue.lock} (held with {@link FileChannel#tryLock()} while a
