@@ -79,7 +79,7 @@ final class OutboxListener implements Runnable {
         }
         catchUp(conn, due);
       } catch (SQLException | RuntimeException e) {
-        closeQuietly(conn);
+        giveBack(conn);
         conn = null;
         if (core.isClosed()) {
           break;
@@ -90,7 +90,28 @@ final class OutboxListener implements Runnable {
         core.pause(delay);
       }
     }
-    closeQuietly(conn);
+    giveBack(conn);
+  }
+
+  /**
+   * Gives the listening connection back to the pool clean, or broken in a way the pool can see.
+   * Notifications are read on the driver's own connection ({@code unwrap}), so a pool never sees
+   * that read fail: without this, a connection whose backend died would be lent to the
+   * application next (HikariCP checks a connection only when idle for 500 ms). Statements through
+   * the pool's handle stop listening and drop the name when it lives, and fail where the pool
+   * sees it (SQLSTATE class 08: HikariCP then discards it) when it does not.
+   */
+  private static void giveBack(@Nullable Connection c) {
+    if (c == null) {
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("UNLISTEN *");
+      s.execute("SELECT set_config('application_name', '', false)");
+    } catch (SQLException | RuntimeException e) {
+      log.debug("The listening connection is broken; the pool drops it: {}", e.toString());
+    }
+    closeQuietly(c);
   }
 
   /** Delivers, on a connection of its own, what the followed topics hold past the node's position. */
