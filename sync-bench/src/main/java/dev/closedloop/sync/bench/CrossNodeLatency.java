@@ -232,7 +232,8 @@ public final class CrossNodeLatency {
       Thread reader = new Thread(() -> read(in, arrivals), "xnode-sse-client");
       reader.setDaemon(true);
       reader.start();
-      // the subscription is in place once the stream's first frame (a comment or the open) arrives
+      // the subscription is in place once node B counts it: a bus counts one from the moment where it
+      // starts is fixed, so an event published after that reaches it
       long first = System.nanoTime();
       while (pair.nodeB().subscriptionCount() == 0) {
         if (System.nanoTime() - first > TimeUnit.SECONDS.toNanos(10)) {

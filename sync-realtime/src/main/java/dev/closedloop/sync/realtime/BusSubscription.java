@@ -46,7 +46,7 @@ final class BusSubscription implements Subscription, Runnable {
   /** What a subscription tells the fan-out that made it. */
   interface Owner {
     /** The subscription ended (its reason was set); called once. */
-    void subscriptionEnded();
+    void subscriptionEnded(BusSubscription s);
 
     /** The subscription should hear no more events; may be called more than once. */
     void unregister(BusSubscription s);
@@ -126,7 +126,7 @@ final class BusSubscription implements Subscription, Runnable {
     if (!REASON.compareAndSet(this, (CloseReason) null, why)) {
       return false;
     }
-    bus.subscriptionEnded();
+    bus.subscriptionEnded(this);
     signal();
     return true;
   }

@@ -96,7 +96,10 @@ public interface RealtimeBus extends AutoCloseable {
    */
   long head(String topic);
 
-  /** Returns the number of open subscriptions. */
+  /**
+   * Returns the number of open subscriptions: each counts from the moment its start is fixed
+   * (an event published after the count includes it reaches it) until it ends.
+   */
   int subscriptionCount();
 
   /**

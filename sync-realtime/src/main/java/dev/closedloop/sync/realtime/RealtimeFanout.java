@@ -68,8 +68,11 @@ final class RealtimeFanout implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final BusSubscription.Owner owner = new BusSubscription.Owner() {
     @Override
-    public void subscriptionEnded() {
-      open.decrementAndGet();
+    public void subscriptionEnded(BusSubscription s) {
+      Member m = members.get(s);
+      if (m != null) {
+        m.uncount();
+      }
     }
 
     @Override
@@ -163,8 +166,7 @@ final class RealtimeFanout implements AutoCloseable {
     }
     BusSubscription s =
         new BusSubscription(ids.incrementAndGet(), owner, Set.copyOf(sorted), listener, queueCapacity, executor);
-    Member m = new Member(s);
-    open.incrementAndGet();
+    Member m = new Member(s, open);
     undrained.incrementAndGet();
     members.put(s, m);
     if (closed.get()) {
@@ -173,7 +175,12 @@ final class RealtimeFanout implements AutoCloseable {
     return m;
   }
 
-  /** Returns the number of members that have not ended. */
+  /**
+   * Returns the number of members started and not ended. A member counts from {@link
+   * Member#start}, not from its open: until then its bus is still fixing where it starts, so an
+   * event published meanwhile may or may not reach it, and whoever waits for the count before
+   * publishing must not see it yet.
+   */
   public int subscriptionCount() {
     return open.get();
   }
@@ -238,12 +245,17 @@ final class RealtimeFanout implements AutoCloseable {
   static final class Member implements Subscription {
     private static final VarHandle STARTED;
     private static final VarHandle UNREGISTERED;
+    private static final VarHandle COUNTING;
+    private static final int NOT_COUNTED = 0;
+    private static final int COUNTED = 1;
+    private static final int ENDED = 2;
 
     static {
       try {
         MethodHandles.Lookup l = MethodHandles.lookup();
         STARTED = l.findVarHandle(Member.class, "started", boolean.class);
         UNREGISTERED = l.findVarHandle(Member.class, "unregistered", boolean.class);
+        COUNTING = l.findVarHandle(Member.class, "counting", int.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -253,9 +265,31 @@ final class RealtimeFanout implements AutoCloseable {
     // flags through VarHandles rather than two AtomicBooleans: one member per open stream
     private volatile boolean started;
     private volatile boolean unregistered;
+    /** Whether the member is in the fan-out's count: not yet, counted, or ended. */
+    private volatile int counting = NOT_COUNTED;
+    private final AtomicInteger open;
 
-    private Member(BusSubscription engine) {
+    private Member(BusSubscription engine, AtomicInteger open) {
       this.engine = engine;
+      this.open = open;
+    }
+
+    /**
+     * Adds the member to the count of open members, unless it ended first. The count goes up
+     * before the state changes, so that an end racing the start never takes it below zero.
+     */
+    private void count() {
+      open.incrementAndGet();
+      if (!COUNTING.compareAndSet(this, NOT_COUNTED, COUNTED)) {
+        open.decrementAndGet();
+      }
+    }
+
+    /** The member ended: takes it out of the count if it was in it. */
+    void uncount() {
+      if ((int) COUNTING.getAndSet(this, ENDED) == COUNTED) {
+        open.decrementAndGet();
+      }
     }
 
     /** Returns true for the one call that marks the member as unregistered. */
@@ -278,6 +312,7 @@ final class RealtimeFanout implements AutoCloseable {
       if (!STARTED.compareAndSet(this, false, true)) {
         throw new IllegalStateException("member already started");
       }
+      count();
       List<BusSubscription.Reset> r = new ArrayList<>(resets.size());
       for (Map.Entry<String, String> e : new java.util.TreeMap<>(resets).entrySet()) {
         r.add(new BusSubscription.Reset(e.getKey(), start.position(e.getKey()).orElse(0), e.getValue()));

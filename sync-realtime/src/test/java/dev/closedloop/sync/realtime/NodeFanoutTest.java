@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +81,48 @@ class NodeFanoutTest {
     assertThat(node.position("t")).hasValue(3);
     s.close();
     assertThat(heard.poll(100, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void aSubscriptionIsNotCountedWhileItsStartIsBeingFixedSoAnEventPublishedAfterTheCountReachesIt()
+      throws Exception {
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    NodeFanout slow = NodeFanout.create(new NodeFanout.Source() {
+      @Override
+      public Replay replay(String topic, long after) {
+        return Replay.of(List.of(), 0);
+      }
+
+      @Override
+      public long head(String topic) {
+        reading.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return log.size();
+      }
+
+      @Override
+      public void follow(String topic, long position) {}
+    }, 64, 1);
+    try {
+      LinkedBlockingQueue<ChangeEvent> heard = new LinkedBlockingQueue<>();
+      Thread subscriber = new Thread(() -> slow.subscribe(Set.of("t"), Cursor.EMPTY, heard::add));
+      subscriber.start();
+      assertThat(reading.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(slow.subscriptionCount()).isZero(); // a publisher waiting for the count waits on
+      append(1); // published while the head is read: at or before the start, not heard
+      release.countDown();
+      subscriber.join();
+      assertThat(slow.subscriptionCount()).isEqualTo(1);
+      slow.dispatch(append(2)); // published once counted: heard
+      assertThat(take(heard, 1)).containsExactly(2L);
+    } finally {
+      slow.close();
+    }
   }
 
   @Test

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The fan-out that distributed buses deliver through, driven on the calling thread. */
@@ -54,6 +56,62 @@ class RealtimeFanoutTest {
     assertThat(heard).containsExactly("subscribed a:5,b:9", "reset b 9 gone", "event 6", "event 7");
     assertThat(m.resetTopics()).containsExactly("b");
     assertThatThrownBy(() -> m.start(Cursor.EMPTY, Map.of(), List.of())).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aMemberCountsAsOpenFromItsStartNotItsOpenAndOneEndedBeforeItsStartNeverCounts() {
+    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, DIRECT, ended::add);
+    RealtimeFanout.Member m = fanout.open(Set.of("a"), recorder);
+    assertThat(fanout.subscriptionCount()).isZero(); // where it starts is not fixed yet
+    m.start(Cursor.of("a", 0), Map.of(), List.of());
+    assertThat(fanout.subscriptionCount()).isEqualTo(1);
+    m.close();
+    assertThat(fanout.subscriptionCount()).isZero();
+
+    RealtimeFanout.Member failed = fanout.open(Set.of("a"), recorder);
+    failed.end(CloseReason.FAILED);
+    assertThat(fanout.subscriptionCount()).isZero();
+  }
+
+  @Test
+  void startsRacingEndsLeaveTheCountAtExactlyTheMembersStillOpen() throws Exception {
+    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, DIRECT, ended::add);
+    int members = 2_000;
+    List<RealtimeFanout.Member> all = new ArrayList<>();
+    for (int i = 0; i < members; i++) {
+      all.add(fanout.open(Set.of("a"), e -> {}));
+    }
+    CountDownLatch go = new CountDownLatch(1);
+    AtomicInteger lowest = new AtomicInteger();
+    Thread starter = new Thread(() -> {
+      await(go);
+      for (RealtimeFanout.Member m : all) {
+        m.start(Cursor.of("a", 0), Map.of(), List.of());
+        lowest.accumulateAndGet(fanout.subscriptionCount(), Math::min);
+      }
+    });
+    Thread ender = new Thread(() -> {
+      await(go);
+      for (int i = 0; i < members; i += 2) { // every other one ends, before or after its start
+        all.get(i).end(CloseReason.FAILED);
+        lowest.accumulateAndGet(fanout.subscriptionCount(), Math::min);
+      }
+    });
+    starter.start();
+    ender.start();
+    go.countDown();
+    starter.join();
+    ender.join();
+    assertThat(lowest.get()).isNotNegative();
+    assertThat(fanout.subscriptionCount()).isEqualTo(members / 2);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
