@@ -3,7 +3,7 @@ package dev.closedloop.sync.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.Cursor;
 import dev.closedloop.sync.realtime.spi.ChangeWaiters;
 import dev.closedloop.sync.realtime.spi.LatestEvents;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.Cursor;
 import dev.closedloop.sync.realtime.spi.ChangeWaiters;
 import dev.closedloop.sync.time.VirtualScheduler;

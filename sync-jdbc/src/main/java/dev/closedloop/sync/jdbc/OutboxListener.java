@@ -1,7 +1,7 @@
 package dev.closedloop.sync.jdbc;
 
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.spi.ServerBusCore;
 import dev.closedloop.sync.retry.Backoff;
 import java.sql.Array;
@@ -39,7 +39,7 @@ final class OutboxListener implements Runnable {
 
   private final Outbox outbox;
   private final ServerBusCore core;
-  private final NodeFanout node;
+  private final ServerLogFanout node;
   private final Backoff backoff;
   private final String listenerName;
   private final int readBatch;

@@ -4,7 +4,7 @@ import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
 import dev.closedloop.sync.realtime.RealtimeListener;
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * PostgresRealtimeBusBuilder#listenerName}); on a notification (or every {@link
  * PostgresRealtimeBusBuilder#pollInterval}, comparing heads) it reads the topic's rows after the
  * last position it dispatched and hands them to this node's subscriptions through a {@link
- * NodeFanout}. If the connection dies, the listener reconnects after {@link
+ * ServerLogFanout}. If the connection dies, the listener reconnects after {@link
  * RetryPolicy#delayNanos} waits ({@link Backoff}) on the {@link Scheduler} and first catches every topic up from
  * the outbox: events published meanwhile are delivered in order, once. If retention removed rows
  * it had not read, the topic's subscriptions end with {@link CloseReason#FAILED} so their clients
@@ -120,7 +120,7 @@ public final class PostgresRealtimeBus implements RealtimeBus {
     this.schema = new OutboxSchema(outbox);
     this.maxEvents = b.options.maxEventsPerTopic();
     this.pollMillis = Math.max(1, b.pollInterval.toMillis());
-    this.core = new ServerBusCore(b.options, new NodeFanout.Source() {
+    this.core = new ServerBusCore(b.options, new ServerLogFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return PostgresRealtimeBus.this.replay(topic, after);

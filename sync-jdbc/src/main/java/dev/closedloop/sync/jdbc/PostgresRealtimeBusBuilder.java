@@ -1,6 +1,6 @@
 package dev.closedloop.sync.jdbc;
 
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
 import dev.closedloop.sync.realtime.spi.ServerBusOptions;
 import dev.closedloop.sync.retry.RetryPolicy;
@@ -95,7 +95,7 @@ public final class PostgresRealtimeBusBuilder {
 
   /**
    * Sets the size of the delivery pool (default one daemon thread per core, {@link
-   * NodeFanout#defaultDeliveryThreads()}, created on demand).
+   * ServerLogFanout#defaultDeliveryThreads()}, created on demand).
    *
    * @throws IllegalArgumentException if {@code threads < 1}
    */

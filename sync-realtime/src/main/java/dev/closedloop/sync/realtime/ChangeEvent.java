@@ -1,5 +1,6 @@
 package dev.closedloop.sync.realtime;
 
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -24,8 +25,6 @@ public final class ChangeEvent {
   private final ChangeDraft draft;
   private final long position;
   private final Instant time;
-  /** The JSON wire form, computed once by {@link ChangeEventJson} and shared by every stream. */
-  volatile byte @Nullable [] wireUtf8;
 
   private ChangeEvent(ChangeDraft draft, long position, Instant time) {
     this.draft = draft;

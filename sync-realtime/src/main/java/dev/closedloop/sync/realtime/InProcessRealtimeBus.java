@@ -1,14 +1,15 @@
 package dev.closedloop.sync.realtime;
 
 import dev.closedloop.sync.realtime.spi.ChangeWaiters;
+import dev.closedloop.sync.realtime.spi.SubscriberQueues;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -57,7 +58,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
   record Limits(int maxEvents, long maxBytes, long maxAgeNanos, int maxLatestPerTopic) {}
 
   private final Limits limits;
-  private final RealtimeFanout fanout;
+  private final SubscriberQueues fanout;
   private final Clock clock;
   private final Ticker ticker;
 
@@ -70,8 +71,8 @@ public final class InProcessRealtimeBus implements RealtimeBus {
     this.limits = limits;
     Executor given = b.deliveryExecutor;
     this.fanout = given == null
-        ? RealtimeFanout.withOwnPool(b.queueCapacity, b.deliveryThreads, this::unregister)
-        : RealtimeFanout.withExecutor(b.queueCapacity, given, this::unregister);
+        ? SubscriberQueues.withOwnPool(b.queueCapacity, b.deliveryThreads, this::unregister)
+        : SubscriberQueues.withExecutor(b.queueCapacity, given, this::unregister);
     this.clock = b.clock;
     this.ticker = b.ticker;
     this.waiters = new ChangeWaiters(b.scheduler, closed::get, "realtime bus is closed",
@@ -108,7 +109,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       ensureOpen(); // a close that raced us has already ended the subscriptions
       event = ChangeEvent.of(draft, t.nextPosition(), Instant.ofEpochMilli(clock.millis()));
       t.append(event, ticker.read(), limits);
-      for (RealtimeFanout.Member s : t.subscribers) {
+      for (SubscriberQueues.Member s : t.subscribers) {
         s.offer(event);
       }
     } finally {
@@ -132,7 +133,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
       sorted.add(Topics.requireValid(name));
     }
     ensureOpen();
-    RealtimeFanout.Member sub = fanout.open(sorted, listener);
+    SubscriberQueues.Member sub = fanout.open(sorted, listener);
     Cursor start = Cursor.EMPTY;
     Map<String, String> resets = new TreeMap<>();
     List<ChangeEvent> replayed = new ArrayList<>();
@@ -280,7 +281,7 @@ public final class InProcessRealtimeBus implements RealtimeBus {
   }
 
   /** A subscription ended: it hears no more events. Called by the fan-out. */
-  private void unregister(RealtimeFanout.Member sub) {
+  private void unregister(SubscriberQueues.Member sub) {
     for (String name : sub.topics()) {
       TopicState t = topics.get(name);
       if (t != null) {

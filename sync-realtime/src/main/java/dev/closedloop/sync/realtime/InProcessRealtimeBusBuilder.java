@@ -1,5 +1,6 @@
 package dev.closedloop.sync.realtime;
 
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
@@ -20,7 +21,7 @@ public final class InProcessRealtimeBusBuilder {
   Duration maxAge = Duration.ofHours(1);
   int maxLatestPerTopic = 100_000;
   int queueCapacity = 4_096;
-  int deliveryThreads = NodeFanout.defaultDeliveryThreads();
+  int deliveryThreads = ServerLogFanout.defaultDeliveryThreads();
   boolean deliveryThreadsSet;
   @Nullable Executor deliveryExecutor;
   Clock clock = Clock.system();
@@ -101,7 +102,7 @@ public final class InProcessRealtimeBusBuilder {
 
   /**
    * Sets the size of the bus's own delivery pool (default one daemon thread per core, {@link
-   * NodeFanout#defaultDeliveryThreads()}, created on demand and stopped after 10 s idle). A
+   * ServerLogFanout#defaultDeliveryThreads()}, created on demand and stopped after 10 s idle). A
    * listener that blocks holds one of them: give a bus with such listeners more.
    *
    * @throws IllegalArgumentException if {@code threads < 1}

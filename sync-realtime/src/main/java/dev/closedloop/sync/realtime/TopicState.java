@@ -1,6 +1,7 @@
 package dev.closedloop.sync.realtime;
 
 import dev.closedloop.sync.realtime.spi.LatestEvents;
+import dev.closedloop.sync.realtime.spi.SubscriberQueues;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,7 +19,7 @@ final class TopicState {
   final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry> log = new ArrayDeque<>();
   private final LatestEvents latest;
-  final LinkedHashSet<RealtimeFanout.Member> subscribers = new LinkedHashSet<>();
+  final LinkedHashSet<SubscriberQueues.Member> subscribers = new LinkedHashSet<>();
   private long head;
   /** The position of the newest event evicted from the log; 0 if none was. */
   private long trimmedThrough;

@@ -49,8 +49,13 @@ public final class Topics {
     return topic;
   }
 
-  /** Quotes untrusted text for an error message: clipped to 64 characters, controls escaped. */
-  static String printable(String s) {
+  /**
+   * Quotes untrusted text (a topic, a field read off the wire) for an error message: clipped to
+   * 64 characters, control characters escaped, so that a log line stays one line.
+   *
+   * @throws NullPointerException if {@code s} is null
+   */
+  public static String printable(String s) {
     StringBuilder b = new StringBuilder();
     int n = Math.min(s.length(), 64);
     for (int i = 0; i < n; i++) {

@@ -1,12 +1,12 @@
 /**
  * Realtime change events: the {@link dev.closedloop.sync.realtime.RealtimeBus} SPI that every bus
  * implements (in-process here; Redis Streams and a PostgreSQL outbox in their modules), the
- * {@link dev.closedloop.sync.realtime.ChangeEvent} value with its JSON wire format
- * ({@link dev.closedloop.sync.realtime.ChangeEventJson}), the multi-topic
+ * {@link dev.closedloop.sync.realtime.ChangeEvent} value, the multi-topic
  * {@link dev.closedloop.sync.realtime.Cursor}, the embedded
- * {@link dev.closedloop.sync.realtime.InProcessRealtimeBus}, and for bus implementations the local
- * delivery half {@link dev.closedloop.sync.realtime.NodeFanout} and
- * {@link dev.closedloop.sync.realtime.RealtimeBusUnavailableException}.
+ * {@link dev.closedloop.sync.realtime.InProcessRealtimeBus} and
+ * {@link dev.closedloop.sync.realtime.RealtimeBusUnavailableException}. What only bus
+ * implementations need (the JSON wire form, the subscribers' queues, the fan-out of a log kept
+ * in a server) is in {@link dev.closedloop.sync.realtime.spi}.
  *
  * <h2>Positions</h2>
  *

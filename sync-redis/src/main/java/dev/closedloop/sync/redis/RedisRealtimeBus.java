@@ -5,7 +5,7 @@ import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.ChangeType;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
 import dev.closedloop.sync.realtime.RealtimeListener;
@@ -88,7 +88,7 @@ import org.slf4j.LoggerFactory;
  *
  * The stream is the truth; Pub/Sub is the fast path. Each bus subscribes (on its own Pub/Sub
  * connection) to the channels of the topics this node has subscribers for, and one reader thread
- * hands each event to this node's subscriptions through a {@link NodeFanout} (bounded queue
+ * hands each event to this node's subscriptions through a {@link ServerLogFanout} (bounded queue
  * per subscription, listeners isolated), remembering per topic the last position it dispatched
  * and skipping anything at or before it. Whenever a channel subscription is confirmed (the first
  * time, and again after Lettuce reconnected and resubscribed) the reader catches up from the
@@ -160,7 +160,7 @@ public final class RedisRealtimeBus implements RealtimeBus {
     this.redis = connections.commands;
     this.pubSubConnection = connections.pubSub;
     this.pubSub = pubSubConnection.sync();
-    this.core = new ServerBusCore(b.options, new NodeFanout.Source() {
+    this.core = new ServerBusCore(b.options, new ServerLogFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return RedisRealtimeBus.this.replay(topic, after);

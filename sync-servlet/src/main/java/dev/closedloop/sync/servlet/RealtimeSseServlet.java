@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *       subscribed}, carries the start cursor: a client may load a snapshot as of it.
  *   <li>Change events are named {@code insert}, {@code update}, {@code delete} or {@code
  *       broadcast}; {@code data:} is the one-line JSON of {@link
- *       dev.closedloop.sync.realtime.ChangeEventJson}.
+ *       dev.closedloop.sync.realtime.spi.ChangeEventJson}.
  *   <li>{@code reset}: the cursor's position in that topic is older than the replay log (or
  *       ahead of it); the client must refetch the topic's state. The stream then continues live.
  *   <li>A {@code : keep-alive} comment goes to a stream only after it was idle for the heartbeat

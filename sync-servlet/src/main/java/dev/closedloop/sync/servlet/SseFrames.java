@@ -1,7 +1,7 @@
 package dev.closedloop.sync.servlet;
 
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.Cursor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.time.Ticker;
 import dev.closedloop.sync.time.VirtualScheduler;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.InProcessRealtimeBus;
 import dev.closedloop.sync.time.VirtualScheduler;
 import dev.closedloop.sync.servlet.testing.EmbeddedJetty;

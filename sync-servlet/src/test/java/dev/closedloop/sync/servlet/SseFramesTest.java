@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
-import dev.closedloop.sync.realtime.ChangeEventJson;
+import dev.closedloop.sync.realtime.spi.ChangeEventJson;
 import dev.closedloop.sync.realtime.Cursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.closedloop.sync.realtime.spi;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Subscription;
@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a server bus (Redis, PostgreSQL) is besides its store, for bus implementers: the node's
- * {@link NodeFanout}, the {@code awaitChange} futures ({@link ChangeWaiters}), the one reader
+ * {@link ServerLogFanout}, the {@code awaitChange} futures ({@link ChangeWaiters}), the one reader
  * thread that hears the store, and the close that stops them in order. A bus builds one from its
- * {@link ServerBusOptions} and a {@link NodeFanout.Source}, delegates {@link #subscribe}, {@link
+ * {@link ServerBusOptions} and a {@link ServerLogFanout.Source}, delegates {@link #subscribe}, {@link
  * #awaitChange} and {@link #subscriptionCount} here, and feeds what its reader hears to {@link
  * #dispatch} and {@link #catchUp}, which hand it to the node's subscriptions and then to the
  * waiters.
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class ServerBusCore {
   private static final Logger log = LoggerFactory.getLogger(ServerBusCore.class);
 
-  private final NodeFanout node;
+  private final ServerLogFanout node;
   private final Scheduler scheduler;
   private final ChangeWaiters waiters;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -89,16 +89,16 @@ public final class ServerBusCore {
   /**
    * @throws NullPointerException if an argument is null
    */
-  public ServerBusCore(ServerBusOptions options, NodeFanout.Source source) {
+  public ServerBusCore(ServerBusOptions options, ServerLogFanout.Source source) {
     Objects.requireNonNull(options, "options cannot be null");
     this.scheduler = options.scheduler();
-    this.node = NodeFanout.create(source, options.subscriberQueueCapacity(), options.deliveryThreads());
+    this.node = ServerLogFanout.create(source, options.subscriberQueueCapacity(), options.deliveryThreads());
     this.waiters = new ChangeWaiters(scheduler, closed::get, "realtime bus is closed",
         () -> new IllegalStateException("realtime bus is closed"));
   }
 
-  /** Returns the node's fan-out, for what the reader needs of it ({@link NodeFanout#position}, {@link NodeFanout#followed}). */
-  public NodeFanout node() {
+  /** Returns the node's fan-out, for what the reader needs of it ({@link ServerLogFanout#position}, {@link ServerLogFanout#followed}). */
+  public ServerLogFanout node() {
     return node;
   }
 
@@ -134,7 +134,7 @@ public final class ServerBusCore {
 
   /**
    * Hands a live event of a followed topic that the node has not dispatched yet to the waiters
-   * and then to the node ({@link NodeFanout#dispatch}); ignores any other. Waiters come first, so
+   * and then to the node ({@link ServerLogFanout#dispatch}); ignores any other. Waiters come first, so
    * that once a subscriber heard an event, a waiter registered after that cannot get it.
    *
    * @return whether the event was new
@@ -151,7 +151,7 @@ public final class ServerBusCore {
 
   /**
    * Hands a batch read from the log of a followed topic to the waiters (the events past the
-   * node's position) and then to the node ({@link NodeFanout#catchUp}), which dispatches it
+   * node's position) and then to the node ({@link ServerLogFanout#catchUp}), which dispatches it
    * unless the log lost events the node had not dispatched.
    *
    * @return false if events were lost

@@ -1,6 +1,6 @@
 package dev.closedloop.sync.realtime.spi;
 
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.retry.Jitter;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;
@@ -19,7 +19,7 @@ import java.util.Objects;
  *   <li>{@link #subscriberQueueCapacity}: each subscription's queue of undelivered events
  *       (default 4,096);
  *   <li>{@link #deliveryThreads}: the delivery pool (default {@link
- *       NodeFanout#defaultDeliveryThreads()});
+ *       ServerLogFanout#defaultDeliveryThreads()});
  *   <li>{@link #reconnectPolicy}: the reader's backoff after a failure (default 100 ms doubling
  *       to 10 s, full jitter, no deadline; the attempt limit is ignored);
  *   <li>{@link #scheduler}: where backoff waits and {@code awaitChange} timeouts run (default
@@ -39,7 +39,7 @@ public final class ServerBusOptions {
   private final int maxEventsBound;
   private int maxEventsPerTopic = 10_000;
   private int subscriberQueueCapacity = 4_096;
-  private int deliveryThreads = NodeFanout.defaultDeliveryThreads();
+  private int deliveryThreads = ServerLogFanout.defaultDeliveryThreads();
   private RetryPolicy<?> reconnectPolicy = DEFAULT_RECONNECT;
   private Scheduler scheduler = Scheduler.system();
 

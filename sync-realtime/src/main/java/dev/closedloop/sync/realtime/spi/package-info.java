@@ -4,6 +4,14 @@
  * dev.closedloop.sync.realtime.RealtimeBus} and the client.
  *
  * <ul>
+ *   <li>{@link dev.closedloop.sync.realtime.spi.SubscriberQueues}: every bus's local delivery,
+ *       one bounded queue per subscription drained on a shared pool, with the overflow and
+ *       isolation rules of {@link dev.closedloop.sync.realtime.RealtimeBus};
+ *   <li>{@link dev.closedloop.sync.realtime.spi.ServerLogFanout}: on top of those queues, the
+ *       node-local half of a bus whose log lives in a server: the topics this node follows, how
+ *       far it has dispatched each, gapless subscribe and catch-up;
+ *   <li>{@link dev.closedloop.sync.realtime.spi.ChangeEventJson}: the JSON wire form of a change
+ *       event, for SSE streams, Redis streams and the client;
  *   <li>{@link dev.closedloop.sync.realtime.spi.ChangeWaiters}: the futures of {@code
  *       awaitChange}, completed by the first matching event, timed out on a scheduler, failed
  *       when the owner closes;

@@ -7,7 +7,7 @@ import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.NodeFanout;
+import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
@@ -41,7 +41,7 @@ class ServerBusCoreTest {
     ServerBusOptions options = new ServerBusOptions(10_000);
     options.scheduler(scheduler);
     options.deliveryThreads(1);
-    core = new ServerBusCore(options, new NodeFanout.Source() {
+    core = new ServerBusCore(options, new ServerLogFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return Replay.of(log.stream().filter(e -> e.position() > after).toList(), log.size());

@@ -1,5 +1,10 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Subscription;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -26,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * holds one subscription per open stream, tens of thousands of them.
  */
 final class BusSubscription implements Subscription, Runnable {
-  private static final Logger log = LoggerFactory.getLogger(RealtimeFanout.class);
+  private static final Logger log = LoggerFactory.getLogger(SubscriberQueues.class);
   private static final int BATCH = 64;
   private static final VarHandle LIVE_COUNT;
   private static final VarHandle SCHEDULED;

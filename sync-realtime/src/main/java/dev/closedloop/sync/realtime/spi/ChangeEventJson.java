@@ -1,9 +1,14 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.ChangeType;
+import dev.closedloop.sync.realtime.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,43 +54,38 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is threadsafe.
  */
 public final class ChangeEventJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
   private static final Set<String> TYPES = Set.of("INSERT", "UPDATE", "DELETE", "BROADCAST");
 
   private ChangeEventJson() {}
 
   /** Returns the wire form of {@code event} as a string. */
   public static String toJson(ChangeEvent event) {
-    return new String(wire(event), StandardCharsets.UTF_8);
-  }
-
-  /** Returns the wire form of {@code event} as UTF-8 bytes (a fresh array the caller owns). */
-  public static byte[] toJsonBytes(ChangeEvent event) {
-    return wire(event).clone();
+    return new String(toJsonBytes(event), StandardCharsets.UTF_8);
   }
 
   /**
-   * Writes the wire form of {@code event} to {@code out} as UTF-8. The bytes are encoded once per
-   * event and shared, so a thousand streams pay for one encoding.
+   * Returns the wire form of {@code event} as UTF-8 bytes (a fresh array the caller owns). Each
+   * call encodes; a writer to many streams encodes once and shares the bytes (the SSE servlet
+   * keeps a frame per recent event).
+   */
+  public static byte[] toJsonBytes(ChangeEvent event) {
+    return encode(Objects.requireNonNull(event, "event cannot be null"));
+  }
+
+  /**
+   * Writes the wire form of {@code event} to {@code out} as UTF-8.
    *
    * @throws IOException if {@code out} throws
    */
   public static void writeJson(ChangeEvent event, OutputStream out) throws IOException {
-    out.write(wire(event));
-  }
-
-  private static byte[] wire(ChangeEvent event) {
-    Objects.requireNonNull(event, "event cannot be null");
-    byte[] bytes = event.wireUtf8;
-    if (bytes == null) {
-      bytes = encode(event);
-      event.wireUtf8 = bytes; // racing encoders produce equal arrays
-    }
-    return bytes;
+    out.write(toJsonBytes(event));
   }
 
   private static byte[] encode(ChangeEvent e) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128 + (int) Math.min(1 << 20, e.approximateSizeBytes() / 2));
-    try (JsonGenerator g = Json.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+    try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
       g.writeStartObject();
       g.writeStringField("topic", e.topic());
       g.writeStringField("type", e.type().name());
@@ -130,7 +130,7 @@ public final class ChangeEventJson {
     String idempotencyKeyDigest = null;
     String newData = null;
     String oldData = null;
-    try (JsonParser p = Json.FACTORY.createParser(json)) {
+    try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("change event must be a JSON object");
       }

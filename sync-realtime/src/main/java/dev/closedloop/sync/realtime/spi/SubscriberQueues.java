@@ -1,5 +1,13 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.InProcessRealtimeBus;
+import dev.closedloop.sync.realtime.RealtimeBus;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Subscription;
+import dev.closedloop.sync.realtime.Topics;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -25,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The local delivery of a {@link RealtimeBus}: subscriptions with bounded queues, drained
  * serially on a shared executor, with the isolation and overflow semantics {@link RealtimeBus}
- * promises. The {@link InProcessRealtimeBus} and {@link NodeFanout} (which the Redis and
+ * promises. The {@link InProcessRealtimeBus} and {@link ServerLogFanout} (which the Redis and
  * PostgreSQL buses use) are built on it.
  *
  * <p>A bus uses it in three steps:
@@ -53,8 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is threadsafe.
  */
-final class RealtimeFanout implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(RealtimeFanout.class);
+public final class SubscriberQueues implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SubscriberQueues.class);
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final int queueCapacity;
@@ -95,7 +103,7 @@ final class RealtimeFanout implements AutoCloseable {
     }
   };
 
-  private RealtimeFanout(int queueCapacity, @Nullable ExecutorService owned, Executor executor, Consumer<Member> onEnd) {
+  private SubscriberQueues(int queueCapacity, @Nullable ExecutorService owned, Executor executor, Consumer<Member> onEnd) {
     this.queueCapacity = queueCapacity;
     this.ownedExecutor = owned;
     this.executor = executor;
@@ -113,14 +121,14 @@ final class RealtimeFanout implements AutoCloseable {
    * @throws NullPointerException if {@code onEnd} is null
    * @throws IllegalArgumentException if {@code queueCapacity} or {@code deliveryThreads} is below 1
    */
-  public static RealtimeFanout withOwnPool(int queueCapacity, int deliveryThreads, Consumer<Member> onEnd) {
+  public static SubscriberQueues withOwnPool(int queueCapacity, int deliveryThreads, Consumer<Member> onEnd) {
     checkCapacity(queueCapacity);
     if (deliveryThreads < 1) {
       throw new IllegalArgumentException("deliveryThreads must be at least 1: " + deliveryThreads);
     }
     Objects.requireNonNull(onEnd, "onEnd cannot be null");
     ExecutorService pool = newDeliveryPool(deliveryThreads);
-    return new RealtimeFanout(queueCapacity, pool, pool, onEnd);
+    return new SubscriberQueues(queueCapacity, pool, pool, onEnd);
   }
 
   /**
@@ -130,11 +138,11 @@ final class RealtimeFanout implements AutoCloseable {
    * @throws NullPointerException if {@code executor} or {@code onEnd} is null
    * @throws IllegalArgumentException if {@code queueCapacity} is below 1
    */
-  public static RealtimeFanout withExecutor(int queueCapacity, Executor executor, Consumer<Member> onEnd) {
+  public static SubscriberQueues withExecutor(int queueCapacity, Executor executor, Consumer<Member> onEnd) {
     checkCapacity(queueCapacity);
     Objects.requireNonNull(executor, "executor cannot be null");
     Objects.requireNonNull(onEnd, "onEnd cannot be null");
-    return new RealtimeFanout(queueCapacity, null, executor, onEnd);
+    return new SubscriberQueues(queueCapacity, null, executor, onEnd);
   }
 
   private static void checkCapacity(int queueCapacity) {
@@ -233,16 +241,16 @@ final class RealtimeFanout implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "RealtimeFanout[members=" + open.get() + (closed.get() ? ", closed" : "") + "]";
+    return "SubscriberQueues[members=" + open.get() + (closed.get() ? ", closed" : "") + "]";
   }
 
   /**
-   * One subscriber of a {@link RealtimeFanout}: the {@link Subscription} a bus hands out, plus
+   * One subscriber of a {@link SubscriberQueues}: the {@link Subscription} a bus hands out, plus
    * the calls the bus makes on it.
    *
    * <p>This class is threadsafe.
    */
-  static final class Member implements Subscription {
+  public static final class Member implements Subscription {
     private static final VarHandle STARTED;
     private static final VarHandle UNREGISTERED;
     private static final VarHandle COUNTING;

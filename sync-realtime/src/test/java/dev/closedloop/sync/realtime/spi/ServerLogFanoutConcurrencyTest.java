@@ -1,7 +1,14 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Replay;
+import dev.closedloop.sync.realtime.Subscription;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,15 +29,15 @@ import org.junit.jupiter.api.Test;
  * exactly the events after its start, once, in order; the topic is followed exactly once and
  * unfollowed when the last subscriber leaves.
  */
-class NodeFanoutConcurrencyTest {
+class ServerLogFanoutConcurrencyTest {
   private final List<ChangeEvent> log = new CopyOnWriteArrayList<>();
   private final AtomicInteger follows = new AtomicInteger();
   private final AtomicInteger unfollows = new AtomicInteger();
   /** What the source was told last, as a bus's channel subscription would be: following or not. */
   private final java.util.concurrent.atomic.AtomicBoolean sourceFollows = new java.util.concurrent.atomic.AtomicBoolean();
-  private volatile NodeFanout node;
+  private volatile ServerLogFanout node;
 
-  private final NodeFanout.Source source = new NodeFanout.Source() {
+  private final ServerLogFanout.Source source = new ServerLogFanout.Source() {
     @Override
     public Replay replay(String topic, long after) {
       long head = head(topic);
@@ -61,7 +68,7 @@ class NodeFanoutConcurrencyTest {
 
   /**
    * The reader's doorbell, as the PostgreSQL bus's LISTEN thread rings it: the log after the
-   * node's position, up to the head, handed to {@link NodeFanout#catchUp}. Reader thread only.
+   * node's position, up to the head, handed to {@link ServerLogFanout#catchUp}. Reader thread only.
    */
   private void ring() {
     java.util.OptionalLong from = node.position("t");
@@ -106,7 +113,7 @@ class NodeFanoutConcurrencyTest {
     for (long p = 1; p <= 20; p++) {
       append(p); // history, never dispatched live
     }
-    node = NodeFanout.create(source, events + 100, 2);
+    node = ServerLogFanout.create(source, events + 100, 2);
     List<Heard> heard = new CopyOnWriteArrayList<>();
     List<Subscription> subs = new CopyOnWriteArrayList<>();
     CountDownLatch go = new CountDownLatch(1);
@@ -175,7 +182,7 @@ class NodeFanoutConcurrencyTest {
 
   @Test
   void aTopicWhoseSubscribersAllLeftIsFollowedAnewByTheNextAndSubscriberCountsStayExact() throws Exception {
-    node = NodeFanout.create(source, 16, 1);
+    node = ServerLogFanout.create(source, 16, 1);
     try {
       int threads = 8;
       int rounds = 50;
@@ -220,7 +227,7 @@ class NodeFanoutConcurrencyTest {
   @Test
   void aTopicLeftAndJoinedFromManyThreadsEndsFollowedWhileOneSubscriptionStaysOpen() throws Exception {
     for (int round = 0; round < 20; round++) {
-      node = NodeFanout.create(source, 16, 1);
+      node = ServerLogFanout.create(source, 16, 1);
       try {
         int threads = 8;
         CountDownLatch go = new CountDownLatch(1);
@@ -266,7 +273,7 @@ class NodeFanoutConcurrencyTest {
 
   @Test
   void closingTheNodeWhileAListenerIsBlockedDeliversItsQueueThenBusClosedWithoutUnfollowing() throws Exception {
-    node = NodeFanout.create(source, 64, 1);
+    node = ServerLogFanout.create(source, 64, 1);
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);

@@ -1,8 +1,11 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.ChangeType;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,13 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Subscription;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,9 +30,9 @@ import org.junit.jupiter.api.Test;
  * by hand, so every interleaving the assertions name is the one that ran; the concurrency case
  * uses a real pool and exact counts.
  */
-class RealtimeFanoutDeliveryTest {
+class SubscriberQueuesDeliveryTest {
   private final ArrayDeque<Runnable> parked = new ArrayDeque<>();
-  private final List<RealtimeFanout.Member> ended = new CopyOnWriteArrayList<>();
+  private final List<SubscriberQueues.Member> ended = new CopyOnWriteArrayList<>();
 
   private static ChangeEvent event(String topic, long position) {
     return ChangeEvent.of(ChangeDraft.broadcast(topic, null), position, Instant.EPOCH);
@@ -69,11 +75,11 @@ class RealtimeFanoutDeliveryTest {
 
   @Test
   void eachMemberHearsItsEventsInOfferOrderAndAtMost64PerTurnSoNoMemberStarvesAnother() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(1_000, parked::add, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(1_000, parked::add, ended::add);
     Heard busy = new Heard();
     Heard quiet = new Heard();
-    RealtimeFanout.Member a = fanout.open(Set.of("a"), busy);
-    RealtimeFanout.Member b = fanout.open(Set.of("b"), quiet);
+    SubscriberQueues.Member a = fanout.open(Set.of("a"), busy);
+    SubscriberQueues.Member b = fanout.open(Set.of("b"), quiet);
     a.start(Cursor.of("a", 0), Map.of(), List.of());
     b.start(Cursor.of("b", 0), Map.of(), List.of());
     runAll(); // the starts
@@ -97,11 +103,11 @@ class RealtimeFanoutDeliveryTest {
 
   @Test
   void aQueueHoldsExactlyItsCapacityAndTheNextOfferEndsTheMemberWhileOthersKeepEverything() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(5, parked::add, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(5, parked::add, ended::add);
     Heard slow = new Heard();
     Heard fine = new Heard();
-    RealtimeFanout.Member s = fanout.open(Set.of("t"), slow);
-    RealtimeFanout.Member f = fanout.open(Set.of("t"), fine);
+    SubscriberQueues.Member s = fanout.open(Set.of("t"), slow);
+    SubscriberQueues.Member f = fanout.open(Set.of("t"), fine);
     s.start(Cursor.of("t", 0), Map.of(), List.of());
     f.start(Cursor.of("t", 0), Map.of(), List.of());
     runAll();
@@ -124,10 +130,10 @@ class RealtimeFanoutDeliveryTest {
 
   @Test
   void aMemberClosedByItsOwnListenerDuringDeliveryHearsNothingAfterAndIsToldOnce() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(100, parked::add, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(100, parked::add, ended::add);
     List<String> heard = new CopyOnWriteArrayList<>();
     Subscription[] self = new Subscription[1];
-    RealtimeFanout.Member m = fanout.open(Set.of("t"), new RealtimeListener() {
+    SubscriberQueues.Member m = fanout.open(Set.of("t"), new RealtimeListener() {
       @Override
       public void onEvent(ChangeEvent event) {
         heard.add("t" + event.position());
@@ -155,9 +161,9 @@ class RealtimeFanoutDeliveryTest {
 
   @Test
   void closingTheFanOutDuringADeliveryTurnLetsEveryQueuedEventThroughThenBusClosed() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(100, parked::add, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(100, parked::add, ended::add);
     List<String> heard = new CopyOnWriteArrayList<>();
-    RealtimeFanout.Member m = fanout.open(Set.of("t"), new RealtimeListener() {
+    SubscriberQueues.Member m = fanout.open(Set.of("t"), new RealtimeListener() {
       @Override
       public void onEvent(ChangeEvent event) {
         heard.add("t" + event.position());
@@ -185,9 +191,9 @@ class RealtimeFanoutDeliveryTest {
 
   @Test
   void aListenerThatThrowsKeepsItsSubscriptionAndHearsTheNextEvent() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(100, parked::add, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(100, parked::add, ended::add);
     List<Long> heard = new CopyOnWriteArrayList<>();
-    RealtimeFanout.Member m = fanout.open(Set.of("t"), e -> {
+    SubscriberQueues.Member m = fanout.open(Set.of("t"), e -> {
       heard.add(e.position());
       if (e.position() % 2 == 1) {
         throw new IllegalStateException("odd " + e.position());
@@ -208,7 +214,7 @@ class RealtimeFanoutDeliveryTest {
   void manyThreadsOfferingAtOnceLoseNothingAndEachTopicStaysInOrder() throws Exception {
     int threads = 8;
     int perThread = 2_000;
-    RealtimeFanout fanout = RealtimeFanout.withOwnPool(threads * perThread, 2, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withOwnPool(threads * perThread, 2, ended::add);
     ConcurrentHashMap<String, List<Long>> byTopic = new ConcurrentHashMap<>();
     AtomicInteger delivered = new AtomicInteger();
     CountDownLatch all = new CountDownLatch(threads * perThread);
@@ -216,7 +222,7 @@ class RealtimeFanoutDeliveryTest {
     for (int t = 0; t < threads; t++) {
       topics.add("t" + t);
     }
-    RealtimeFanout.Member m = fanout.open(topics, e -> {
+    SubscriberQueues.Member m = fanout.open(topics, e -> {
       byTopic.computeIfAbsent(e.topic(), k -> new CopyOnWriteArrayList<>()).add(e.position());
       delivered.incrementAndGet();
       all.countDown();

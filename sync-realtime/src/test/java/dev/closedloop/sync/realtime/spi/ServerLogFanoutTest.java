@@ -1,7 +1,14 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Replay;
+import dev.closedloop.sync.realtime.Subscription;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +21,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The node-local half of a server-backed bus, over a log held in a list. */
-class NodeFanoutTest {
+class ServerLogFanoutTest {
   private final List<ChangeEvent> log = new CopyOnWriteArrayList<>();
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private long trimmedThrough;
-  private final NodeFanout node = NodeFanout.create(new NodeFanout.Source() {
+  private final ServerLogFanout node = ServerLogFanout.create(new ServerLogFanout.Source() {
     @Override
     public Replay replay(String topic, long after) {
       long head = head(topic);
@@ -88,7 +95,7 @@ class NodeFanoutTest {
       throws Exception {
     CountDownLatch reading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    NodeFanout slow = NodeFanout.create(new NodeFanout.Source() {
+    ServerLogFanout slow = ServerLogFanout.create(new ServerLogFanout.Source() {
       @Override
       public Replay replay(String topic, long after) {
         return Replay.of(List.of(), 0);

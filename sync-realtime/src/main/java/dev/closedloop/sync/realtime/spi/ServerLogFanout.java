@@ -1,5 +1,13 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeBus;
+import dev.closedloop.sync.realtime.RealtimeBusUnavailableException;
+import dev.closedloop.sync.realtime.RealtimeListener;
+import dev.closedloop.sync.realtime.Replay;
+import dev.closedloop.sync.realtime.Subscription;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,8 +60,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is threadsafe.
  */
-public final class NodeFanout implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(NodeFanout.class);
+public final class ServerLogFanout implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerLogFanout.class);
 
   /**
    * What the bus gives the fan-out: reads of its log, and what to do when the node starts or
@@ -82,7 +90,7 @@ public final class NodeFanout implements AutoCloseable {
   }
 
   private final Source source;
-  private final RealtimeFanout fanout;
+  private final SubscriberQueues fanout;
   private final ConcurrentHashMap<String, Followed> followed = new ConcurrentHashMap<>();
   /** The topics the source was last told to follow (and not since to unfollow). Guarded by {@link #announcing}. */
   private final Set<String> announced = new HashSet<>();
@@ -100,7 +108,7 @@ public final class NodeFanout implements AutoCloseable {
     /** The position of the last event dispatched (or the start, before any). */
     long position;
     /** Subscribers, each with the position after which it hears live events. */
-    final LinkedHashMap<RealtimeFanout.Member, Long> members = new LinkedHashMap<>();
+    final LinkedHashMap<SubscriberQueues.Member, Long> members = new LinkedHashMap<>();
     boolean retired;
 
     Followed(long position) {
@@ -109,9 +117,9 @@ public final class NodeFanout implements AutoCloseable {
     }
   }
 
-  private NodeFanout(Source source, int queueCapacity, int deliveryThreads) {
+  private ServerLogFanout(Source source, int queueCapacity, int deliveryThreads) {
     this.source = source;
-    this.fanout = RealtimeFanout.withOwnPool(queueCapacity, deliveryThreads, this::unregister);
+    this.fanout = SubscriberQueues.withOwnPool(queueCapacity, deliveryThreads, this::unregister);
   }
 
   /**
@@ -132,8 +140,8 @@ public final class NodeFanout implements AutoCloseable {
    * @throws NullPointerException if {@code source} is null
    * @throws IllegalArgumentException if {@code queueCapacity} or {@code deliveryThreads} is below 1
    */
-  public static NodeFanout create(Source source, int queueCapacity, int deliveryThreads) {
-    return new NodeFanout(Objects.requireNonNull(source, "source cannot be null"), queueCapacity, deliveryThreads);
+  public static ServerLogFanout create(Source source, int queueCapacity, int deliveryThreads) {
+    return new ServerLogFanout(Objects.requireNonNull(source, "source cannot be null"), queueCapacity, deliveryThreads);
   }
 
   /**
@@ -146,7 +154,7 @@ public final class NodeFanout implements AutoCloseable {
    */
   public Subscription subscribe(Set<String> topics, Cursor after, RealtimeListener listener) {
     Objects.requireNonNull(after, "after cannot be null");
-    RealtimeFanout.Member member = fanout.open(topics, listener);
+    SubscriberQueues.Member member = fanout.open(topics, listener);
     try {
       Cursor start = Cursor.EMPTY;
       Map<String, String> resets = new TreeMap<>();
@@ -211,7 +219,7 @@ public final class NodeFanout implements AutoCloseable {
   }
 
   /** A subscription ended: forget it, and stop following a topic nobody here hears any more. */
-  private void unregister(RealtimeFanout.Member member) {
+  private void unregister(SubscriberQueues.Member member) {
     for (String topic : member.topics()) {
       Followed f = followed.get(topic);
       if (f == null) {
@@ -337,7 +345,7 @@ public final class NodeFanout implements AutoCloseable {
         log.warn("Realtime bus: the log of {} lost events this node had not dispatched (after {}, through {});"
             + " ending its {} subscriptions so that they resume with a reset", topic, f.position, lostThrough,
             f.members.size());
-        for (RealtimeFanout.Member m : List.copyOf(f.members.keySet())) {
+        for (SubscriberQueues.Member m : List.copyOf(f.members.keySet())) {
           m.end(CloseReason.FAILED);
         }
         return false;
@@ -358,7 +366,7 @@ public final class NodeFanout implements AutoCloseable {
       return;
     }
     f.position = position;
-    for (Map.Entry<RealtimeFanout.Member, Long> s : List.copyOf(f.members.entrySet())) {
+    for (Map.Entry<SubscriberQueues.Member, Long> s : List.copyOf(f.members.entrySet())) {
       if (position > s.getValue()) {
         s.getKey().offer(event);
       }
@@ -386,7 +394,7 @@ public final class NodeFanout implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "NodeFanout[followed=" + followed.size() + ", subscriptions=" + fanout.subscriptionCount()
+    return "ServerLogFanout[followed=" + followed.size() + ", subscriptions=" + fanout.subscriptionCount()
         + (fanout.isClosed() ? ", closed" : "") + "]";
   }
 }

@@ -1,8 +1,13 @@
-package dev.closedloop.sync.realtime;
+package dev.closedloop.sync.realtime.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.closedloop.sync.realtime.ChangeDraft;
+import dev.closedloop.sync.realtime.ChangeEvent;
+import dev.closedloop.sync.realtime.CloseReason;
+import dev.closedloop.sync.realtime.Cursor;
+import dev.closedloop.sync.realtime.RealtimeListener;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The fan-out that distributed buses deliver through, driven on the calling thread. */
-class RealtimeFanoutTest {
+class SubscriberQueuesTest {
   private static final Executor DIRECT = Runnable::run;
-  private final List<RealtimeFanout.Member> ended = new CopyOnWriteArrayList<>();
+  private final List<SubscriberQueues.Member> ended = new CopyOnWriteArrayList<>();
   private final List<String> heard = new ArrayList<>();
 
   private final RealtimeListener recorder = new RealtimeListener() {
@@ -48,8 +53,8 @@ class RealtimeFanoutTest {
 
   @Test
   void liveEventsOfferedBeforeStartFollowTheStartTheResetsAndTheReplay() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, DIRECT, ended::add);
-    RealtimeFanout.Member m = fanout.open(Set.of("a", "b"), recorder);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(8, DIRECT, ended::add);
+    SubscriberQueues.Member m = fanout.open(Set.of("a", "b"), recorder);
     m.offer(event("a", 7));
     assertThat(heard).isEmpty();
     m.start(Cursor.of(Map.of("a", 5L, "b", 9L)), Map.of("b", "gone"), List.of(event("a", 6)));
@@ -60,24 +65,24 @@ class RealtimeFanoutTest {
 
   @Test
   void aMemberCountsAsOpenFromItsStartNotItsOpenAndOneEndedBeforeItsStartNeverCounts() {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, DIRECT, ended::add);
-    RealtimeFanout.Member m = fanout.open(Set.of("a"), recorder);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(8, DIRECT, ended::add);
+    SubscriberQueues.Member m = fanout.open(Set.of("a"), recorder);
     assertThat(fanout.subscriptionCount()).isZero(); // where it starts is not fixed yet
     m.start(Cursor.of("a", 0), Map.of(), List.of());
     assertThat(fanout.subscriptionCount()).isEqualTo(1);
     m.close();
     assertThat(fanout.subscriptionCount()).isZero();
 
-    RealtimeFanout.Member failed = fanout.open(Set.of("a"), recorder);
+    SubscriberQueues.Member failed = fanout.open(Set.of("a"), recorder);
     failed.end(CloseReason.FAILED);
     assertThat(fanout.subscriptionCount()).isZero();
   }
 
   @Test
   void startsRacingEndsLeaveTheCountAtExactlyTheMembersStillOpen() throws Exception {
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, DIRECT, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(8, DIRECT, ended::add);
     int members = 2_000;
-    List<RealtimeFanout.Member> all = new ArrayList<>();
+    List<SubscriberQueues.Member> all = new ArrayList<>();
     for (int i = 0; i < members; i++) {
       all.add(fanout.open(Set.of("a"), e -> {}));
     }
@@ -85,7 +90,7 @@ class RealtimeFanoutTest {
     AtomicInteger lowest = new AtomicInteger();
     Thread starter = new Thread(() -> {
       await(go);
-      for (RealtimeFanout.Member m : all) {
+      for (SubscriberQueues.Member m : all) {
         m.start(Cursor.of("a", 0), Map.of(), List.of());
         lowest.accumulateAndGet(fanout.subscriptionCount(), Math::min);
       }
@@ -117,8 +122,8 @@ class RealtimeFanoutTest {
   @Test
   void aMemberPastItsQueueBoundEndsWithOverflowAndTheBusIsToldOnce() {
     List<Runnable> parked = new ArrayList<>();
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(2, parked::add, ended::add);
-    RealtimeFanout.Member m = fanout.open(Set.of("a"), recorder);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(2, parked::add, ended::add);
+    SubscriberQueues.Member m = fanout.open(Set.of("a"), recorder);
     m.start(Cursor.of("a", 0), Map.of(), List.of());
     assertThat(m.offer(event("a", 1))).isTrue();
     assertThat(m.offer(event("a", 2))).isTrue();
@@ -135,8 +140,8 @@ class RealtimeFanoutTest {
   @Test
   void closingDeliversWhatIsQueuedThenBusClosedAndRefusesNewMembers() {
     List<Runnable> parked = new ArrayList<>();
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, parked::add, ended::add);
-    RealtimeFanout.Member m = fanout.open(Set.of("a"), recorder);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(8, parked::add, ended::add);
+    SubscriberQueues.Member m = fanout.open(Set.of("a"), recorder);
     m.start(Cursor.of("a", 0), Map.of(), List.of());
     m.offer(event("a", 1));
     fanout.close();
@@ -152,8 +157,8 @@ class RealtimeFanoutTest {
   @Test
   void endingForFailureDropsTheQueueAndUnregistersAtOnce() {
     List<Runnable> parked = new ArrayList<>();
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(8, parked::add, ended::add);
-    RealtimeFanout.Member m = fanout.open(Set.of("a"), recorder);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(8, parked::add, ended::add);
+    SubscriberQueues.Member m = fanout.open(Set.of("a"), recorder);
     m.start(Cursor.of("a", 0), Map.of(), List.of());
     parked.remove(0).run();
     m.offer(event("a", 1));
@@ -169,11 +174,11 @@ class RealtimeFanoutTest {
 
   @Test
   void badArgumentsAreNamed() {
-    assertThatThrownBy(() -> RealtimeFanout.withExecutor(0, DIRECT, ended::add))
+    assertThatThrownBy(() -> SubscriberQueues.withExecutor(0, DIRECT, ended::add))
         .hasMessage("queueCapacity must be at least 1: 0");
-    assertThatThrownBy(() -> RealtimeFanout.withOwnPool(1, 0, ended::add))
+    assertThatThrownBy(() -> SubscriberQueues.withOwnPool(1, 0, ended::add))
         .hasMessage("deliveryThreads must be at least 1: 0");
-    RealtimeFanout fanout = RealtimeFanout.withExecutor(1, DIRECT, ended::add);
+    SubscriberQueues fanout = SubscriberQueues.withExecutor(1, DIRECT, ended::add);
     assertThatThrownBy(() -> fanout.open(Set.of(), recorder)).hasMessage("topics must not be empty");
     assertThatThrownBy(() -> fanout.open(Set.of("a b"), recorder)).hasMessageContaining("invalid topic 'a b'");
   }
