@@ -1,6 +1,7 @@
 package dev.closedloop.sync.idempotency;
 
 import dev.closedloop.sync.idempotency.IdempotencyClaim.Completion;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.idempotency.IdempotencyListener.Finished;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.spi.Listeners;
@@ -156,7 +157,7 @@ final class DefaultIdempotency implements Idempotency, ClaimKeeper.Events {
   @Override
   public IdempotencyAttempt begin(IdempotencyKey key, String fingerprint) {
     Objects.requireNonNull(key, "key cannot be null");
-    IdempotencyStore.checkFingerprint(fingerprint);
+    StoreArguments.checkFingerprint(fingerprint);
     ClaimResult outcome;
     try {
       if (listeners.isEmpty()) {

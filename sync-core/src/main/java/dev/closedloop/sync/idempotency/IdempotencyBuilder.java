@@ -1,6 +1,7 @@
 package dev.closedloop.sync.idempotency;
 
 import dev.closedloop.sync.time.Scheduler;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.time.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ public final class IdempotencyBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyBuilder lease(Duration lease) {
-    this.lease = IdempotencyStore.checkDuration(lease, "lease");
+    this.lease = StoreArguments.checkDuration(lease, "lease");
     return this;
   }
 
@@ -62,7 +63,7 @@ public final class IdempotencyBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyBuilder retention(Duration retention) {
-    this.retention = IdempotencyStore.checkDuration(retention, "retention");
+    this.retention = StoreArguments.checkDuration(retention, "retention");
     return this;
   }
 
@@ -91,7 +92,7 @@ public final class IdempotencyBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyBuilder pollInterval(Duration interval) {
-    this.pollInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.pollInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 

@@ -1,7 +1,6 @@
 package dev.closedloop.sync.idempotency;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Where idempotency keys, their owners and their responses live: the SPI every store (in memory,
@@ -34,8 +33,9 @@ import java.util.Objects;
  *       dev.closedloop.sync.time.Clock} in memory, the server's clock for Redis and PostgreSQL),
  *       never by a caller's.
  *   <li><b>Errors.</b> Bad arguments throw {@link NullPointerException} or {@link
- *       IllegalArgumentException} before anything is read or written (see {@link
- *       #checkFingerprint}, {@link #checkToken}, {@link #checkDuration}). A store that cannot
+ *       IllegalArgumentException} before anything is read or written (an
+ *       implementation checks them with {@link
+ *       dev.closedloop.sync.idempotency.spi.StoreArguments}). A store that cannot
  *       reach its storage throws {@link IdempotencyStoreUnavailableException} (a subclass of it
  *       naming the store); callers must then run nothing. A bounded store that is full throws
  *       {@link IdempotencyStoreFullException}.
@@ -142,52 +142,5 @@ public interface IdempotencyStore {
    */
   default long maxResponseBytes() {
     return Long.MAX_VALUE;
-  }
-
-  /**
-   * Checks a fingerprint argument for implementations.
-   *
-   * @return {@code fingerprint}
-   * @throws NullPointerException if it is null
-   * @throws IllegalArgumentException if it is empty or longer than {@value #MAX_FINGERPRINT_LENGTH}
-   */
-  static String checkFingerprint(String fingerprint) {
-    Objects.requireNonNull(fingerprint, "fingerprint cannot be null");
-    if (fingerprint.isEmpty() || fingerprint.length() > MAX_FINGERPRINT_LENGTH) {
-      throw new IllegalArgumentException(
-          "fingerprint must have 1 to " + MAX_FINGERPRINT_LENGTH + " characters: " + fingerprint.length());
-    }
-    return fingerprint;
-  }
-
-  /**
-   * Checks an owner-token argument for implementations.
-   *
-   * @return {@code token}
-   * @throws NullPointerException if it is null
-   * @throws IllegalArgumentException if it is empty or longer than 256 characters
-   */
-  static String checkToken(String token) {
-    Objects.requireNonNull(token, "token cannot be null");
-    if (token.isEmpty() || token.length() > 256) {
-      throw new IllegalArgumentException("token must have 1 to 256 characters: " + token.length());
-    }
-    return token;
-  }
-
-  /**
-   * Checks a lease or retention argument for implementations.
-   *
-   * @param name the argument's name, for the message
-   * @return {@code duration}
-   * @throws NullPointerException if it is null
-   * @throws IllegalArgumentException if it is zero or negative, or longer than 10,000 days
-   */
-  static Duration checkDuration(Duration duration, String name) {
-    Objects.requireNonNull(duration, name + " cannot be null");
-    if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofDays(10_000)) > 0) {
-      throw new IllegalArgumentException(name + " must be positive and at most 10000 days: " + duration);
-    }
-    return duration;
   }
 }

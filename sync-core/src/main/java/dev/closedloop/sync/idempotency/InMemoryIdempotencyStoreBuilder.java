@@ -1,6 +1,7 @@
 package dev.closedloop.sync.idempotency;
 
 import dev.closedloop.sync.time.Clock;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -100,7 +101,7 @@ public final class InMemoryIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code retention} is not positive
    */
   public InMemoryIdempotencyStoreBuilder abandonedClaimRetention(Duration retention) {
-    this.abandonedRetention = IdempotencyStore.checkDuration(retention, "retention");
+    this.abandonedRetention = StoreArguments.checkDuration(retention, "retention");
     return this;
   }
 
@@ -113,7 +114,7 @@ public final class InMemoryIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code interval} is not positive
    */
   public InMemoryIdempotencyStoreBuilder sweepInterval(Duration interval) {
-    this.sweepInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.sweepInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 

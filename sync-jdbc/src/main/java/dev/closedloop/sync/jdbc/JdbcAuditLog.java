@@ -1,7 +1,6 @@
 package dev.closedloop.sync.jdbc;
 
 import dev.closedloop.sync.idempotency.IdempotencyKey;
-import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import java.sql.Connection;
@@ -18,7 +17,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -70,7 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcAuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JdbcAuditLog.class);
-  private static final int MAX_BATCHES_PER_REAP_RUN = 1000;
 
   private final DataSource dataSource;
   private final AuditSql sql;
@@ -79,15 +76,12 @@ public final class JdbcAuditLog implements AutoCloseable {
   private final long retryNanos;
   private final Clock clock;
   private final @Nullable Duration retention;
-  private final @Nullable Scheduler reaperScheduler;
-  private final Duration reaperInterval;
-  private final int reaperBatchSize;
+  private final @Nullable Reaper reaper;
 
   private final ArrayBlockingQueue<AuditEntry> queue;
   private final Thread writer;
   private final CountDownLatch stopSignal = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicReference<@Nullable Cancellable> nextReap = new AtomicReference<>();
   private final LongAdder written = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder failedBatches = new LongAdder();
@@ -104,9 +98,9 @@ public final class JdbcAuditLog implements AutoCloseable {
     this.retryNanos = b.retryInterval.toNanos();
     this.clock = b.clock;
     this.retention = b.retention;
-    this.reaperScheduler = b.reaperScheduler;
-    this.reaperInterval = b.reaperInterval;
-    this.reaperBatchSize = b.reaperBatchSize;
+    Duration keep = b.retention;
+    this.reaper = b.reaperScheduler == null || keep == null ? null : new Reaper(b.reaperScheduler,
+        b.reaperInterval, b.reaperBatchSize, batch -> reapOlderThan(keep, batch), log, "audit reaper on " + sql.table);
     this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
     this.writer = new Thread(this::writeLoop, "cls-audit-writer-" + sql.table);
     this.writer.setDaemon(true);
@@ -123,8 +117,8 @@ public final class JdbcAuditLog implements AutoCloseable {
 
   void start() {
     writer.start();
-    if (reaperScheduler != null) {
-      scheduleReap();
+    if (reaper != null) {
+      reaper.start();
     }
   }
 
@@ -243,11 +237,8 @@ public final class JdbcAuditLog implements AutoCloseable {
    */
   public boolean close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout cannot be null");
-    if (closed.compareAndSet(false, true)) {
-      Cancellable next = nextReap.getAndSet(null);
-      if (next != null) {
-        next.cancel();
-      }
+    if (closed.compareAndSet(false, true) && reaper != null) {
+      reaper.cancel();
     }
     try {
       writer.join(Math.max(1, timeout.toMillis()));
@@ -390,35 +381,6 @@ public final class JdbcAuditLog implements AutoCloseable {
         } catch (SQLException ignored) {
           // a broken connection: the pool finds out itself
         }
-      }
-    }
-  }
-
-  // ---- reaper -------------------------------------------------------------------------------
-
-  private void scheduleReap() {
-    Cancellable next = Objects.requireNonNull(reaperScheduler).schedule(this::reapRun, reaperInterval);
-    nextReap.set(next);
-    if (closed.get()) {
-      next.cancel();
-    }
-  }
-
-  void reapRun() {
-    if (closed.get() || retention == null) {
-      return;
-    }
-    try {
-      for (int i = 0; i < MAX_BATCHES_PER_REAP_RUN && !closed.get(); i++) {
-        if (reapOlderThan(retention, reaperBatchSize) < reaperBatchSize) {
-          break;
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("audit reaper on {} failed; it runs again in {}", sql.table, reaperInterval, e);
-    } finally {
-      if (!closed.get()) {
-        scheduleReap();
       }
     }
   }

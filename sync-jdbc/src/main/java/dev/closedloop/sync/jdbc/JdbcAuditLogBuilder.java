@@ -1,6 +1,7 @@
 package dev.closedloop.sync.jdbc;
 
 import dev.closedloop.sync.idempotency.IdempotencyStore;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.Scheduler;
 import java.lang.management.ManagementFactory;
@@ -126,7 +127,7 @@ public final class JdbcAuditLogBuilder {
    * @throws IllegalArgumentException if it is not positive or above 10,000 days
    */
   public JdbcAuditLogBuilder retryInterval(Duration interval) {
-    this.retryInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.retryInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 
@@ -150,9 +151,9 @@ public final class JdbcAuditLogBuilder {
    * @throws IllegalArgumentException if a duration is not positive or above 10,000 days
    */
   public JdbcAuditLogBuilder retention(Duration retention, Scheduler scheduler, Duration interval) {
-    this.retention = IdempotencyStore.checkDuration(retention, "retention");
+    this.retention = StoreArguments.checkDuration(retention, "retention");
     this.reaperScheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
-    this.reaperInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.reaperInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 

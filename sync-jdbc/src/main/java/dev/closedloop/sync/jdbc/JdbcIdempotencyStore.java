@@ -4,13 +4,13 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
-import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
 import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
-import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
+import dev.closedloop.sync.idempotency.spi.OwnerTokens;
 import dev.closedloop.sync.idempotency.spi.StoreArguments;
+import dev.closedloop.sync.idempotency.spi.StoredResponseCodec;
 import dev.closedloop.sync.spi.Digests;
-import dev.closedloop.sync.time.Cancellable;
 import dev.closedloop.sync.time.Scheduler;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -21,9 +21,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -94,19 +92,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
   private static final Logger log = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
   private static final ClaimResult MISMATCH = new ClaimResult.Mismatch();
   private static final int MAX_CLAIM_ROUNDS = 100;
-  private static final int MAX_BATCHES_PER_REAP_RUN = 1000;
 
   private final DataSource dataSource;
   private final PostgresDialect sql;
   private final ExpiredLeasePolicy policy;
   private final long abandonedRetentionMillis;
   private final long maxResponseBytes;
-  private final int reaperBatchSize;
-  private final @Nullable Scheduler reaperScheduler;
-  private final Duration reaperInterval;
+  private final @Nullable Reaper reaper;
   private final IdempotencyStoreCounters counters = new IdempotencyStoreCounters();
   private final OwnerTokens tokens = OwnerTokens.create();
-  private final AtomicReference<@Nullable Cancellable> nextReap = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   JdbcIdempotencyStore(JdbcIdempotencyStoreBuilder b, DataSource dataSource) {
@@ -115,15 +109,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     this.policy = b.expiredLeasePolicy;
     this.abandonedRetentionMillis = StoreArguments.ceilMillis(b.abandonedRetention);
     this.maxResponseBytes = b.maxResponseBytes;
-    this.reaperBatchSize = b.reaperBatchSize;
-    this.reaperScheduler = b.reaperScheduler;
-    this.reaperInterval = b.reaperInterval;
+    this.reaper = b.reaperScheduler == null ? null : new Reaper(b.reaperScheduler, b.reaperInterval,
+        b.reaperBatchSize, this::reapExpired, log, "idempotency reaper on " + sql.table);
   }
 
   /** Starts the reaper, if one was configured; called once by the builder. */
   void start() {
-    if (reaperScheduler != null) {
-      scheduleReap();
+    if (reaper != null) {
+      reaper.start();
     }
   }
 
@@ -209,7 +202,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
         throw new SQLException("completed entry has no response");
       }
       try {
-        return new ClaimResult.Completed(StoredResponse.decode(response));
+        return new ClaimResult.Completed(StoredResponseCodec.decode(response));
       } catch (IllegalArgumentException e) {
         throw new SQLException("stored response cannot be read: " + e.getMessage(), e);
       }
@@ -236,7 +229,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
     boolean done = withConnection("complete", key, c -> {
       try (PreparedStatement update = c.prepareStatement(sql.complete)) {
         update.setInt(1, kept.status());
-        update.setBytes(2, kept.encode());
+        update.setBytes(2, StoredResponseCodec.encode(kept));
         update.setLong(3, retentionMillis);
         update.setBytes(4, hash);
         update.setString(5, token);
@@ -382,49 +375,16 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      Cancellable next = nextReap.getAndSet(null);
-      if (next != null) {
-        next.cancel();
-      }
+    if (closed.compareAndSet(false, true) && reaper != null) {
+      reaper.cancel();
     }
   }
 
   @Override
   public String toString() {
     return "JdbcIdempotencyStore[table=" + sql.table + ", " + policy + ", maxResponseBytes=" + maxResponseBytes
-        + (reaperScheduler != null ? ", reaper every " + reaperInterval : "") + (closed.get() ? ", closed" : "")
+        + (reaper != null ? ", reaper" : "") + (closed.get() ? ", closed" : "")
         + "]";
-  }
-
-  // ---- reaper -------------------------------------------------------------------------------
-
-  private void scheduleReap() {
-    Cancellable next = Objects.requireNonNull(reaperScheduler).schedule(this::reapRun, reaperInterval);
-    nextReap.set(next);
-    if (closed.get()) {
-      next.cancel(); // closed while scheduling
-    }
-  }
-
-  /** One scheduled run: batches until the table has no dead rows left, then the next run. */
-  void reapRun() {
-    if (closed.get()) {
-      return;
-    }
-    try {
-      for (int i = 0; i < MAX_BATCHES_PER_REAP_RUN && !closed.get(); i++) {
-        if (reapExpired(reaperBatchSize) < reaperBatchSize) {
-          break;
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("idempotency reaper on {} failed; it runs again in {}", sql.table, reaperInterval, e);
-    } finally {
-      if (!closed.get()) {
-        scheduleReap();
-      }
-    }
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

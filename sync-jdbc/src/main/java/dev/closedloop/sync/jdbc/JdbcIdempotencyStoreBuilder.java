@@ -1,6 +1,7 @@
 package dev.closedloop.sync.jdbc;
 
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.StoredResponse;
 import dev.closedloop.sync.time.Scheduler;
@@ -92,7 +93,7 @@ public final class JdbcIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code retention} is not positive or above 10,000 days
    */
   public JdbcIdempotencyStoreBuilder abandonedClaimRetention(Duration retention) {
-    this.abandonedRetention = IdempotencyStore.checkDuration(retention, "retention");
+    this.abandonedRetention = StoreArguments.checkDuration(retention, "retention");
     return this;
   }
 
@@ -123,7 +124,7 @@ public final class JdbcIdempotencyStoreBuilder {
    */
   public JdbcIdempotencyStoreBuilder reaper(Scheduler scheduler, Duration interval) {
     this.reaperScheduler = Objects.requireNonNull(scheduler, "scheduler cannot be null");
-    this.reaperInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.reaperInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 

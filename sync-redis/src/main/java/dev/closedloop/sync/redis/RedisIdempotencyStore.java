@@ -4,11 +4,12 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
-import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
 import dev.closedloop.sync.idempotency.IdempotencyStoreStats;
-import dev.closedloop.sync.idempotency.OwnerTokens;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.IdempotencyStoreCounters;
+import dev.closedloop.sync.idempotency.spi.OwnerTokens;
 import dev.closedloop.sync.idempotency.spi.StoreArguments;
+import dev.closedloop.sync.idempotency.spi.StoredResponseCodec;
 import io.lettuce.core.RedisException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * lease ms     the lease the claim was given
  * ttl ms       the key's TTL when it was claimed
  * ... bytes    the UTF-8 lengths of token and fingerprint, in decimal
- * response     completed entries only: StoredResponse.encode(), to the end
+ * response     completed entries only: StoredResponseCodec.encode(StoredResponse), to the end
  * </pre>
  *
  * The lease end is not stored as a time: it is the claim's server time plus the lease, which is
@@ -296,7 +297,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
   private ClaimResult completed(IdempotencyKey key, byte[] response) {
     try {
-      return new ClaimResult.Completed(StoredResponse.decode(response));
+      return new ClaimResult.Completed(StoredResponseCodec.decode(response));
     } catch (IllegalArgumentException e) {
       throw new RedisStoreException("stored response at " + keyPrefix + key.storageKey()
           + " cannot be read: " + e.getMessage(), e);
@@ -341,7 +342,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         : response;
     try {
       long done = redis.evalInteger(COMPLETE, redisKey(key),
-          utf8(token), kept.encode(), number(retentionMillis));
+          utf8(token), StoredResponseCodec.encode(kept), number(retentionMillis));
       if (done == 1) {
         counters.completed(kept);
       }

@@ -247,7 +247,7 @@ public final class RedisIdempotencyStoreBuilder {
    * @throws IllegalArgumentException if {@code retention} is not positive or above 10,000 days
    */
   public RedisIdempotencyStoreBuilder abandonedClaimRetention(Duration retention) {
-    this.abandonedRetention = IdempotencyStore.checkDuration(retention, "retention");
+    this.abandonedRetention = StoreArguments.checkDuration(retention, "retention");
     return this;
   }
 

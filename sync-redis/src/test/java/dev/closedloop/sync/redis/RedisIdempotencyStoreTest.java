@@ -8,6 +8,7 @@ import dev.closedloop.sync.idempotency.ClaimResult;
 import dev.closedloop.sync.idempotency.ExpiredLeasePolicy;
 import dev.closedloop.sync.idempotency.IdempotencyKey;
 import dev.closedloop.sync.idempotency.StoredResponse;
+import dev.closedloop.sync.idempotency.spi.StoredResponseCodec;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -115,7 +116,7 @@ class RedisIdempotencyStoreTest {
       byte[] stored = raw.sync().get(redisKey().getBytes(StandardCharsets.UTF_8));
       byte[] header = ("c:30000:30000:" + token.length() + ":2:" + token + "fp").getBytes(StandardCharsets.UTF_8);
       assertThat(java.util.Arrays.copyOf(stored, header.length)).isEqualTo(header);
-      assertThat(StoredResponse.decode(java.util.Arrays.copyOfRange(stored, header.length, stored.length)))
+      assertThat(StoredResponseCodec.decode(java.util.Arrays.copyOfRange(stored, header.length, stored.length)))
           .isEqualTo(response);
     }
   }

@@ -5,6 +5,7 @@ import dev.closedloop.sync.idempotency.IdempotencyListener;
 import dev.closedloop.sync.idempotency.IdempotencyStore;
 import dev.closedloop.sync.idempotency.InMemoryIdempotencyStore;
 import dev.closedloop.sync.idempotency.ScopeResolver;
+import dev.closedloop.sync.idempotency.spi.StoreArguments;
 import dev.closedloop.sync.time.Scheduler;
 import dev.closedloop.sync.time.Ticker;
 import jakarta.servlet.http.HttpServletRequest;
@@ -220,7 +221,7 @@ public final class IdempotencyFilterBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyFilterBuilder lease(Duration lease) {
-    this.lease = IdempotencyStore.checkDuration(lease, "lease");
+    this.lease = StoreArguments.checkDuration(lease, "lease");
     return this;
   }
 
@@ -231,7 +232,7 @@ public final class IdempotencyFilterBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyFilterBuilder retention(Duration retention) {
-    this.retention = IdempotencyStore.checkDuration(retention, "retention");
+    this.retention = StoreArguments.checkDuration(retention, "retention");
     return this;
   }
 
@@ -261,7 +262,7 @@ public final class IdempotencyFilterBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public IdempotencyFilterBuilder pollInterval(Duration interval) {
-    this.pollInterval = IdempotencyStore.checkDuration(interval, "interval");
+    this.pollInterval = StoreArguments.checkDuration(interval, "interval");
     return this;
   }
 

@@ -1,4 +1,4 @@
-package dev.closedloop.sync.idempotency;
+package dev.closedloop.sync.idempotency.spi;
 
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * random bits drawn once per instance (from {@link SecureRandom}), then a sequence number in base
  * 36, for example {@code "q7Xb2...Lw.1f"}. Drawing once keeps the claim path free of entropy
  * calls; the random part keeps two nodes (or a node and its previous life) from ever handing out
- * the same token. Tokens are at most 36 characters, within {@link IdempotencyStore#checkToken}.
+ * the same token. Tokens are at most 36 characters, within {@link StoreArguments#checkToken}.
  *
  * <p>For store implementations; one instance per store.
  *
