@@ -77,7 +77,7 @@ public final class OfflineSyncBuilder {
    */
   public OfflineSyncBuilder onUnauthorized(UnauthorizedHandler handler, Duration maxWait) {
     this.unauthorized = Objects.requireNonNull(handler, "handler cannot be null");
-    this.unauthorizedWait = positive(maxWait, "maxWait");
+    this.unauthorizedWait = MutationRetryPolicy.positive(maxWait, "maxWait");
     return this;
   }
 
@@ -134,7 +134,7 @@ public final class OfflineSyncBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public OfflineSyncBuilder requestTimeout(Duration timeout) {
-    this.requestTimeout = positive(timeout, "timeout");
+    this.requestTimeout = MutationRetryPolicy.positive(timeout, "timeout");
     return this;
   }
 
@@ -145,7 +145,7 @@ public final class OfflineSyncBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public OfflineSyncBuilder resyncDelay(Duration delay) {
-    this.resyncDelay = positive(delay, "delay");
+    this.resyncDelay = MutationRetryPolicy.positive(delay, "delay");
     return this;
   }
 
@@ -185,13 +185,5 @@ public final class OfflineSyncBuilder {
   /** Builds the sync from a copy of this builder's settings and, with auto-sync, starts listening. */
   public OfflineSync build() {
     return new OfflineSync(this);
-  }
-
-  private static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name + " cannot be null");
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
   }
 }

@@ -37,7 +37,7 @@ public final class ProbeConnectivityBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public ProbeConnectivityBuilder interval(Duration interval) {
-    this.interval = positive(interval, "interval");
+    this.interval = MutationRetryPolicy.positive(interval, "interval");
     return this;
   }
 
@@ -48,7 +48,7 @@ public final class ProbeConnectivityBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public ProbeConnectivityBuilder timeout(Duration timeout) {
-    this.timeout = positive(timeout, "timeout");
+    this.timeout = MutationRetryPolicy.positive(timeout, "timeout");
     return this;
   }
 
@@ -81,13 +81,5 @@ public final class ProbeConnectivityBuilder {
   /** Builds the probe; it starts probing on {@link ProbeConnectivity#start()}. */
   public ProbeConnectivity build() {
     return new ProbeConnectivity(this);
-  }
-
-  private static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name + " cannot be null");
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
   }
 }

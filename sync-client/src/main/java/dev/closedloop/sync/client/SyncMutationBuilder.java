@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.closedloop.sync.breaker.CircuitBreaker;
 import dev.closedloop.sync.retry.RetryBudget;
 import dev.closedloop.sync.retry.RetryPolicy;
-import dev.closedloop.sync.retry.RetryPolicyBuilder;
 import dev.closedloop.sync.time.Clock;
 import dev.closedloop.sync.time.RandomSource;
 import dev.closedloop.sync.time.Scheduler;
@@ -28,8 +27,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds a {@link SyncMutation}. (Above 500 lines for its Javadoc: some 210 lines document the
- * options; the code is a plain builder.) Every setter validates its argument at once with a fixed message;
+ * Builds a {@link SyncMutation}. Every setter validates its argument at once with a fixed message;
  * {@link #build()} checks the options against each other and copies them, so a builder can be
  * reused.
  *
@@ -244,7 +242,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> attemptTimeout(Duration timeout) {
-    this.attemptTimeout = positive(timeout, "attemptTimeout");
+    this.attemptTimeout = MutationRetryPolicy.positive(timeout, "attemptTimeout");
     return this;
   }
 
@@ -256,7 +254,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> timeout(Duration timeout) {
-    this.timeout = positive(timeout, "timeout");
+    this.timeout = MutationRetryPolicy.positive(timeout, "timeout");
     return this;
   }
 
@@ -430,7 +428,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> confirmTimeout(Duration timeout) {
-    this.confirmTimeout = positive(timeout, "confirmTimeout");
+    this.confirmTimeout = MutationRetryPolicy.positive(timeout, "confirmTimeout");
     return this;
   }
 
@@ -489,52 +487,7 @@ public final class SyncMutationBuilder<V, T> {
     if (offline == null && (prioritySet || scope != null)) {
       throw new IllegalStateException("priority and scope need an offline queue: call offline(...)");
     }
-    return new DefaultSyncMutation<>(this, policy());
+    return new DefaultSyncMutation<>(this, MutationRetryPolicy.of(this));
   }
 
-  @SuppressWarnings("unchecked")
-  RetryPolicy<Object> policy() {
-    RetryPolicyBuilder<Object> b;
-    if (retryPolicy != null) {
-      b = (RetryPolicyBuilder<Object>) retryPolicy.toBuilder();
-    } else {
-      b = RetryPolicy.builder().attemptTimeout(DEFAULT_ATTEMPT_TIMEOUT);
-    }
-    if (timeout != null) {
-      b.deadline(timeout);
-      Duration inherited = retryPolicy != null ? retryPolicy.attemptTimeout() : DEFAULT_ATTEMPT_TIMEOUT;
-      if (attemptTimeout == null && inherited != null && inherited.compareTo(timeout) > 0) {
-        b.attemptTimeout(timeout); // an inherited attempt timeout is clipped to the new deadline
-      }
-    }
-    if (attemptTimeout != null) {
-      b.attemptTimeout(attemptTimeout);
-    }
-    if (budget != null) {
-      b.budget(budget);
-    }
-    if (ticker != null) {
-      b.ticker(ticker);
-    }
-    if (scheduler != null) {
-      b.scheduler(scheduler);
-    }
-    if (random != null) {
-      b.random(random);
-    }
-    b.abortIf(t -> !Classifier.isRetryable(t));
-    try {
-      return b.build();
-    } catch (IllegalStateException e) {
-      throw new IllegalStateException("retry settings conflict: " + e.getMessage(), e);
-    }
-  }
-
-  private static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name + " cannot be null");
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
-  }
 }

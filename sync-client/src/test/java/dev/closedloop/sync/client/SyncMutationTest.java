@@ -400,15 +400,15 @@ class SyncMutationTest {
 
   @Test
   void theDefaultRetrySettingsAreTheSeeds() {
-    RetryPolicy<Object> p = SyncMutation.<Item, Saved>builder("x").endpoint(server.uri("/api/items")).policy();
+    RetryPolicy<Object> p = MutationRetryPolicy.of(SyncMutation.<Item, Saved>builder("x").endpoint(server.uri("/api/items")));
     assertThat(p.maxAttempts()).isEqualTo(3);
     assertThat(p.initialDelay()).isEqualTo(Duration.ofSeconds(1));
     assertThat(p.multiplier()).isEqualTo(2.0);
     assertThat(p.maxDelay()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.deadline()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.attemptTimeout()).isEqualTo(Duration.ofSeconds(10));
-    RetryPolicy<Object> short_ = SyncMutation.<Item, Saved>builder("x").endpoint(server.uri("/api/items"))
-        .timeout(Duration.ofSeconds(4)).policy();
+    RetryPolicy<Object> short_ = MutationRetryPolicy.of(SyncMutation.<Item, Saved>builder("x")
+        .endpoint(server.uri("/api/items")).timeout(Duration.ofSeconds(4)));
     assertThat(short_.deadline()).isEqualTo(Duration.ofSeconds(4));
     assertThat(short_.attemptTimeout()).isEqualTo(Duration.ofSeconds(4));
     assertThat(Instant.EPOCH).isNotNull();
