@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +43,11 @@ import org.HdrHistogram.Histogram;
  *       delivery (a cost that other load on a shared machine does not inflate);
  *   <li>{@code --small} streams × {@code --small-events} events the same way (the older
  *       1,000-client row);
+ *   <li>the same again with {@code --stalled} more streams open that never read (each socket's
+ *       receive buffer 4 KB, bound to an address of its own): the measured clients' latency
+ *       beside the row before, and how many stalled streams the server had ended by the last
+ *       event (a stream that stops reading is cut off once {@code maxBufferedBytes}, 1 MiB by
+ *       default, is queued for it; until then it only fills its own queue);
  *   <li>{@code --idle} idle streams (capped to what both processes' file limits allow, reported):
  *       time to connect and heap per stream.
  * </ol>
@@ -48,7 +55,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -cp sync-bench/target/benchmarks.jar dev.closedloop.sync.bench.SseLoad \
  *     [--modes lib,raw] [--clients 10000] [--events 200] [--warmup 20] [--small 1000]
- *     [--small-events 1000] [--idle 50000] [--client-threads 2] [--per-address 5000]
+ *     [--small-events 1000] [--stalled 10] [--idle 50000] [--client-threads 2] [--per-address 5000]
  *     [--fd-limit 200000] [--out FILE.json] [--histogram false] [--server-jvm-arg ARG]...
  * </pre>
  *
@@ -67,6 +74,7 @@ public final class SseLoad {
   private int warmup = 20;
   private int small = 1_000;
   private int smallEvents = 1_000;
+  private int stalled = 10;
   private int idle = 50_000;
   private int clientThreads = 2;
   private int perAddress = 5_000;
@@ -77,6 +85,8 @@ public final class SseLoad {
   private int nextAddress = 2;
   private final List<String> serverJvmArgs = new ArrayList<>();
   private final List<String> json = new ArrayList<>();
+  /** Streams the server had open after the last closed-loop phase's last event. */
+  private int openAtEnd;
 
   private SseLoad() {}
 
@@ -110,6 +120,7 @@ public final class SseLoad {
         case "--warmup" -> load.warmup = Integer.parseInt(v);
         case "--small" -> load.small = Integer.parseInt(v);
         case "--small-events" -> load.smallEvents = Integer.parseInt(v);
+        case "--stalled" -> load.stalled = Integer.parseInt(v);
         case "--idle" -> load.idle = Integer.parseInt(v);
         case "--client-threads" -> load.clientThreads = Integer.parseInt(v);
         case "--per-address" -> load.perAddress = Integer.parseInt(v);
@@ -154,11 +165,24 @@ public final class SseLoad {
       for (ServerProcess server : servers) {
         few.add(report(closedLoop(server, small, smallEvents, warmup, -1)));
       }
+      List<Latency> beside = new ArrayList<>();
+      if (stalled > 0) {
+        for (ServerProcess server : servers) {
+          beside.add(withStalled(server));
+        }
+      }
       for (ServerProcess server : servers) {
         idle(server);
       }
       ratios(big);
       ratios(few);
+      for (int i = 0; i < beside.size(); i++) {
+        Latency with = beside.get(i);
+        Latency without = few.get(i);
+        out.printf("[%s] %,d clients beside %d stalled ÷ alone: p50 %.2f, p99 %.2f, max %.2f%n", with.mode(),
+            with.clients(), stalled, with.p50() / (double) without.p50(), with.p99() / (double) without.p99(),
+            with.max() / (double) without.max());
+      }
     } finally {
       for (ServerProcess server : servers) {
         server.close();
@@ -292,10 +316,53 @@ public final class SseLoad {
         }
       }
       long cpu = server.cpuNanos() - cpuStart;
+      openAtEnd = Integer.parseInt(server.call("open").split(" ")[1]);
       Latency l = new Latency(mode, n, rounds, connectSeconds, h.getValueAtPercentile(50), h.getValueAtPercentile(90),
           h.getValueAtPercentile(99), h.getMaxValue(), h.getTotalCount(), c.outOfOrder.get(), cpu);
       disconnect(server, c);
       return l;
+    }
+  }
+
+  /**
+   * Runs the small phase again while {@code --stalled} more streams are open and never read;
+   * reports how many of them the server ended by the last event.
+   */
+  private Latency withStalled(ServerProcess server) throws Exception {
+    if (nextAddress > 253) {
+      nextAddress = 2;
+    }
+    String address = "127.0.0." + nextAddress++;
+    List<Socket> stuck = new ArrayList<>();
+    try {
+      for (int i = 0; i < stalled; i++) {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096); // before connect, so that the window stays small
+        s.bind(new InetSocketAddress(address, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", server.port), 10_000);
+        s.getOutputStream().write(("GET /sse?topics=" + SseLoadServer.TOPIC + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        stuck.add(s); // and never read from again
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!server.call("open").equals("open " + stalled)) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("[" + server.mode + "] the stalled streams did not open: " + server.call("open"));
+        }
+        LockSupport.parkNanos(10_000_000);
+      }
+      out.printf("[%s] %d stalled streams open (receive buffer 4 KB, never read)%n", server.mode, stalled);
+      Latency l = report(closedLoop(server, small, smallEvents, warmup, -1));
+      int left = openAtEnd - small;
+      out.printf("[%s] stalled streams the server had ended by the last event: %d of %d%n", server.mode,
+          stalled - left, stalled);
+      json.add(String.format(Locale.ROOT, "{\"mode\":\"%s\",\"phase\":\"stalled\",\"stalled\":%d,\"endedByServer\":%d}",
+          server.mode, stalled, stalled - left));
+      return l;
+    } finally {
+      for (Socket s : stuck) {
+        s.close();
+      }
     }
   }
 
