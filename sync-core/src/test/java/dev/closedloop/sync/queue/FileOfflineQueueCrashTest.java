@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +53,7 @@ class FileOfflineQueueCrashTest {
       Process child = new ProcessBuilder(
               Path.of(System.getProperty("java.home"), "bin", "java").toString(),
               "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
-              "-cp", System.getProperty("java.class.path"),
+              "-cp", classPath(),
               CrashChild.class.getName(), queueDir.toString(), Integer.toString(round))
           .redirectError(stderr.toFile())
           .start();
@@ -148,5 +150,14 @@ class FileOfflineQueueCrashTest {
     assertThat(totalAcks).isPositive();
     assertThat(everOffered).hasSizeGreaterThanOrEqualTo((int) totalOffers);
     assertThat(new File(queueDir.toString()).list()).isNotEmpty();
+  }
+
+  /**
+   * The child's class path: this JVM's module path (sync-core's own classes, tests patched in, run
+   * as the named module) and class path, so that the child runs them all from the class path.
+   */
+  private static String classPath() {
+    return Stream.of(System.getProperty("jdk.module.path"), System.getProperty("java.class.path"))
+        .filter(p -> p != null && !p.isEmpty()).collect(Collectors.joining(File.pathSeparator));
   }
 }
