@@ -60,11 +60,11 @@ export async function sendOnce(env, request, headers, timeoutMs, signal, credent
     const status = response.status;
     if (response.ok) return { ok: true, data, replayed: response.headers.get('Idempotent-Replayed') === 'true' };
     const hintMs = parseRetryAfter(response.headers.get('Retry-After'), env.now());
-    const isObject = data && typeof data === 'object' && !Array.isArray(data);
-    const problemType = isObject && /problem\+json/i.test(type) && typeof data.type === 'string' ? data.type : null;
+    const problemType = /problem\+json/i.test(type) && typeof data?.type === 'string' ? data.type : null;
     return { reached: true, hintMs, retryable: isRetryableStatus(status, problemType, hintMs != null),
-      problem: isObject ? { ...data, title: data.title ?? `HTTP ${status}`, status }
-        : { type: 'about:blank', title: response.statusText || `HTTP ${status}`, status } };
+      // the server's problem (RFC 9457: no type is about:blank, whose title is the status's)
+      problem: { type: 'about:blank', title: response.statusText || `HTTP ${status}`,
+        ...(typeof data === 'object' && !Array.isArray(data) && data), status } };
   } catch (e) {
     const timedOut = abort.signal.reason === 'timeout';
     return { reached: timedOut, retryable: true, problem: timedOut

@@ -7,7 +7,7 @@
 // until the item's `ownerUntil`. Replays run under the exclusive lock `closedloop-sync:replay`
 // (without Web Locks, a lease record in the store), so two pages never send one item at once.
 import { idbStore, memoryStore } from './idb.js';
-import { sendOnce, problem } from './http.js';
+import { problem } from './http.js';
 import { nextDelayMs } from './rules.js';
 import { listen, notify, report } from './listeners.js';
 
@@ -27,16 +27,16 @@ export class QueueFullError extends Error {
   }
 }
 
-/** A public view of a stored item: no body, no headers. */
-const view = ({ key, name, method, url, scope, priority, attempts, createdAt, nextAt, problem, dead }) =>
-  ({ key, name, method, url, scope, priority: PRIORITIES[priority], attempts, createdAt, nextAt, problem, ...(dead && { dead }) });
+/** A public view of a stored item: no body, no headers, no bookkeeping. */
+const view = ({ v, body, headers, seq, owner, ownerUntil, priority, dead, ...item }) =>
+  ({ ...item, priority: PRIORITIES[priority], ...(dead && { dead }) });
 
 /**
  * The queue of one page.
  *
  * @param {object} options the client's `offline` options (sync.d.ts OfflineOptions)
  * @param {object} env fetch, setTimeout, clearTimeout, now, random, locks, onLine, indexedDB
- * @param {object} client pageId, headers, retry, attemptTimeoutMs, credentials, settled(key, outcome)
+ * @param {object} client pageId, retry, send(item) (one attempt, sendOnce's outcome), settled(key, outcome)
  */
 export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttempts = 10, probeIntervalMs = 5000,
   secretHeaders = ['Authorization'], dbName, store } = {}, env, client) {
@@ -139,7 +139,7 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
 
   /** Replays one item; returns false when the server could not be reached (no attempt spent). */
   async function send(item) {
-    const out = await sendOnce(env, item, client.headers, client.attemptTimeoutMs, null, client.credentials);
+    const out = await client.send(item);
     if (out.ok) {
       await remove(item.key);
       client.settled(item.key, out);

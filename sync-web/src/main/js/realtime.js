@@ -61,7 +61,7 @@ export function realtime(options, env, baseUrl) {
 
   /** Subscribes to change events of `topics` (a name or a list); returns the function that unsubscribes. */
   function subscribe(topicList, handlers = {}) {
-    if (!options?.url) throw new TypeError('realtime.url is not set: SyncClient.create({ realtime: { url } })');
+    if (!options?.url) throw new TypeError('realtime.url is not set');
     const mine = [topicList].flat().map(String);
     if (!mine.length) throw new TypeError('topics cannot be empty');
     const subscription = (name, payload) => {

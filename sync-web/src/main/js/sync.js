@@ -48,8 +48,9 @@ export class SyncClient {
     const calls = new Map(); // key → { call, finish } of this page's live and queued calls
     const scopes = new Map(); // scope → the promise of its last live call's end (or queueing)
     const events = realtime(stream, env, baseUrl);
-    const q = offline === false ? null : offlineQueue(offline, env, { pageId, headers, retry, attemptTimeoutMs,
-      credentials, settled: (key, out) => calls.get(key)?.finish(out) });
+    const send = (request, timeout, signal) => sendOnce(env, request, headers, timeout, signal, credentials);
+    const q = offline === false ? null : offlineQueue(offline, env, { pageId, retry,
+      send: (item) => send(item, attemptTimeoutMs), settled: (key, out) => calls.get(key)?.finish(out) });
     const onOnline = () => q.replay();
     if (q) {
       env.events?.addEventListener('online', onOnline);
@@ -157,8 +158,7 @@ export class SyncClient {
             await q.update(item);
           }
           const left = begun + timeoutMs - env.now();
-          const out = await sendOnce(env, request, headers, Math.min(attemptTimeoutMs ?? left, left), cancelled.signal,
-            credentials);
+          const out = await send(request, Math.min(attemptTimeoutMs ?? left, left), cancelled.signal);
           if (done) return;
           if (out.ok || !out.retryable) { // the server answered: nothing to replay
             if (item) await q.remove(key);

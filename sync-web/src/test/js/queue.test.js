@@ -276,3 +276,14 @@ test('a closed client stops replaying and lets other pages take its items', asyn
   await advance(100);
   assert.equal(other.net.requests.length, 1);
 });
+
+test('the queue lists items without their body, headers or bookkeeping', async () => {
+  const store = memoryStore();
+  const p = page({ store, online: false });
+  const call = p.client.mutation('book', { url: '/b', scope: () => 's', priority: 'low', headers: { 'X-Tenant': 't' } }).mutate({ seat: 1 });
+  await advance(100);
+  const [item] = await p.client.queue.pending();
+  assert.deepEqual(item, { key: call.key, name: 'book', method: 'POST', url: 'https://api.test/b', scope: 's',
+    priority: 'low', attempts: 0, createdAt: T0, nextAt: 0, problem: undefined });
+  assert.deepEqual(await p.client.queue.dead(), []);
+});
