@@ -88,18 +88,18 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
 
   async function exclusive(work) {
     if (env.locks) return env.locks.request(REPLAY_LOCK, { ifAvailable: true }, (lock) => lock && work());
-    const now = env.now();
-    const leased = await store.tx(async (_, meta) => {
-      const lease = await meta.get(REPLAY_LOCK);
-      if (lease && lease.holder !== me && lease.until > now) return false;
-      await meta.put({ name: REPLAY_LOCK, holder: me, until: now + LEASE_MS });
+    // takes the lease until `until` unless another page holds it; until 0 gives it back
+    const lease = (until) => store.tx(async (_, meta) => {
+      const held = await meta.get(REPLAY_LOCK);
+      if (held && held.holder !== me && held.until > env.now()) return false;
+      await meta.put({ name: REPLAY_LOCK, holder: me, until });
       return true;
     });
-    if (!leased) return schedule(probeIntervalMs);
+    if (!(await lease(env.now() + LEASE_MS))) return schedule(probeIntervalMs);
     try {
       await work();
     } finally {
-      await store.tx(async (_, meta) => { if ((await meta.get(REPLAY_LOCK))?.holder === me) await meta.delete(REPLAY_LOCK); });
+      await lease(0);
     }
   }
 
@@ -168,9 +168,25 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
     replay,
     remove,
     update,
-    pending: listed(false),
-    dead: listed(true),
-    subscribe: (listener) => listen(listeners, listener),
+
+    /** The page's view of the queue (sync.d.ts OfflineQueueView), `client.queue`. */
+    view: {
+      pending: listed(false),
+      dead: listed(true),
+      subscribe: (listener) => listen(listeners, listener),
+      /** Removes every item; this page's queued calls end as cancelled (its live ones go on). */
+      async clear() {
+        const removed = await store.tx(async (items) => {
+          const all = await items.all();
+          for (const i of all) await items.delete(i.key);
+          return all;
+        });
+        changed();
+        for (const i of removed) {
+          if (i.owner !== me) client.settled(i.key, { problem: problem('cancelled', 'Cancelled'), cancelled: true });
+        }
+      },
+    },
 
     /** Writes a live call's request before its first attempt, owned by this page. Rejects when full. */
     async write(request, name, scope, priority, ownerUntil) {
@@ -196,11 +212,6 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
 
     /** Whether an item of `scope` that no live call of this page sends waits (a new call queues behind it). */
     blocked: async (scope) => scope != null && (await list()).some((i) => i.scope === scope && !i.dead && i.owner !== me),
-
-    async clear() {
-      await store.tx(async (items) => { for (const i of await items.all()) await items.delete(i.key); });
-      changed();
-    },
 
     /** Stops replaying from this page: no timer, the page lock released. */
     close() {

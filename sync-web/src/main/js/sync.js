@@ -45,12 +45,12 @@ export class SyncClient {
     retry = { ...RETRY_DEFAULTS, ...retry };
     if (!(retry.maxAttempts >= 1)) throw new RangeError(`retry.maxAttempts must be at least 1: ${retry.maxAttempts}`);
     const pageId = newKey(env.now());
-    const calls = new Map(); // key → { call, finish } of this page's live and queued calls
+    const calls = new Map(); // key → finish(outcome) of this page's live and queued calls
     const scopes = new Map(); // scope → the promise of its last live call's end (or queueing)
     const events = realtime(stream, env, baseUrl);
     const send = (request, timeout, signal) => sendOnce(env, request, headers, timeout, signal, credentials);
     const q = offline === false ? null : offlineQueue(offline, env, { pageId, retry,
-      send: (item) => send(item, attemptTimeoutMs), settled: (key, out) => calls.get(key)?.finish(out) });
+      send: (item) => send(item, attemptTimeoutMs), settled: (key, out) => calls.get(key)?.(out) });
     const onOnline = () => q.replay();
     if (q) {
       env.events?.addEventListener('online', onOnline);
@@ -121,7 +121,7 @@ export class SyncClient {
         await q.release(item, nextAt, why);
         finish({ queued: true, problem: why });
       };
-      calls.set(key, { call, finish });
+      calls.set(key, finish);
 
       (async () => {
         let request, scopeName;
@@ -137,7 +137,7 @@ export class SyncClient {
         }
         const previous = scopes.get(scopeName);
         if (scopeName != null) scopes.set(scopeName, new Promise((r) => { ended = r; }));
-        forget = await events.watch(key, confirm);
+        forget = await events.watch(key, confirm).catch(report); // no digest (no crypto.subtle): no confirmation
         if (q) {
           try {
             item = await q.write(request, mutation.name, scopeName, PRIORITIES.indexOf(options.priority),
@@ -174,20 +174,12 @@ export class SyncClient {
           await sleep(delay);
           if (done) return;
         }
-      })();
+      })().catch(report); // the store failed under a live call: what it wrote waits for a replay
       return call;
     };
 
-    /** The offline queue: what waits, what died, and a way to empty it. */
-    this.queue = {
-      pending: async () => (q ? q.pending() : []),
-      dead: async () => (q ? q.dead() : []),
-      async clear() {
-        await q?.clear();
-        for (const { call } of calls.values()) if (call.state.status === 'queued') call.cancel();
-      },
-      subscribe: (listener) => (q ? q.subscribe(listener) : () => {}),
-    };
+    /** The offline queue: what waits, what died, and a way to empty it (with `offline: false`, none). */
+    this.queue = q?.view ?? { pending: async () => [], dead: async () => [], clear: async () => {}, subscribe: () => () => {} };
     this.pageId = pageId;
     this.subscribe = events.subscribe;
     this.latest = events.latest;

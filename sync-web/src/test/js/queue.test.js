@@ -287,3 +287,42 @@ test('the queue lists items without their body, headers or bookkeeping', async (
     priority: 'low', attempts: 0, createdAt: T0, nextAt: 0, problem: undefined });
   assert.deepEqual(await p.client.queue.dead(), []);
 });
+
+test('without Web Locks the replay lease is given back after a round, not left to expire', async () => {
+  const store = memoryStore();
+  const mk = (online) => {
+    const p = { online, net: scriptedFetch() };
+    p.client = SyncClient.create({ baseUrl: 'https://api.test', offline: { store },
+      env: { fetch: p.net.fetch, random: () => 0.5, locks: undefined, indexedDB: undefined, onLine: () => p.online, events: null } });
+    return p;
+  };
+  const a = mk(true);
+  await a.client.syncNow(); // a takes the lease for its (empty) round and gives it back
+  const writer = mk(false);
+  writer.client.mutation('m', { url: '/m' }).mutate(1);
+  writer.client.close();
+  await advance(100);
+  const lease = await store.tx(async (_, meta) => meta.get('closedloop-sync:replay'));
+  assert.ok(!(lease?.until > Date.now()), 'given back by the last page that replayed');
+  mock.timers.tick(60_000); // the writer's ownership is over
+  const b = mk(true);
+  await b.client.syncNow();
+  assert.equal(b.net.requests.length, 1);
+});
+
+test('clear() empties the queue and cancels this page\'s queued calls; its live calls go on', async () => {
+  const store = memoryStore();
+  const p = page({ store, script: [answer.hang()] });
+  const m = p.client.mutation('m', { url: (v) => `/${v}` });
+  const live = m.mutate('live');
+  await advance(100);
+  p.online = false;
+  const queued = m.mutate('queued');
+  await advance(100);
+  assert.deepEqual([live.state.status, queued.state.status], ['pending', 'queued']);
+  await p.client.queue.clear();
+  assert.deepEqual(await stored(store), []);
+  assert.equal(queued.state.status, 'error');
+  assert.equal(queued.state.problem.type, PROBLEMS.cancelled);
+  assert.equal(live.state.status, 'pending');
+});
