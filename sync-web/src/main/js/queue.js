@@ -46,19 +46,18 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
   const listeners = new Set();
   let timer, timerAt, running, again, closed, letGo;
 
-  const changed = () => notify(listeners);
+  // a transaction that changes the items, then the listeners told
+  const change = async (work) => {
+    const value = await store.tx(work);
+    notify(listeners);
+    return value;
+  };
   const list = async () => (await store.tx(async (items) => items.all()))
     .filter((i) => i.v === VERSION).sort((a, b) => a.seq - b.seq);
   const listed = (dead) => async () => (await list()).filter((i) => !i.dead === !dead).map(view);
   // rewrites an item only while it is there: one removed by another page stays removed
-  const update = async (item) => {
-    await store.tx(async (items) => { if (await items.get(item.key)) await items.put(item); });
-    changed();
-  };
-  const remove = async (key) => {
-    await store.tx(async (items) => items.delete(key));
-    changed();
-  };
+  const update = (item) => change(async (items) => { if (await items.get(item.key)) await items.put(item); });
+  const remove = (key) => change(async (items) => items.delete(key));
 
   /** Runs a replay round after `ms` (an earlier request wins). */
   const schedule = (ms) => {
@@ -176,12 +175,11 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
       subscribe: (listener) => listen(listeners, listener),
       /** Removes every item; this page's queued calls end as cancelled (its live ones go on). */
       async clear() {
-        const removed = await store.tx(async (items) => {
+        const removed = await change(async (items) => {
           const all = await items.all();
           for (const i of all) await items.delete(i.key);
           return all;
         });
-        changed();
         for (const i of removed) {
           if (i.owner !== me) client.settled(i.key, { problem: problem('cancelled', 'Cancelled'), cancelled: true });
         }
@@ -193,13 +191,12 @@ export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttemp
       const headers = Object.fromEntries(Object.entries(request.headers).filter(([h]) => !secret.has(h.toLowerCase())));
       const item = { v: VERSION, ...request, headers, name, scope, priority, createdAt: env.now(), attempts: 0,
         nextAt: 0, owner: me, ownerUntil, dead: null, problem: null };
-      await store.tx(async (items, meta) => {
+      await change(async (items, meta) => {
         if ((await items.all()).length >= maxItems) throw new QueueFullError(maxItems);
         item.seq = ((await meta.get('seq'))?.value ?? 0) + 1;
         await meta.put({ name: 'seq', value: item.seq });
         await items.put(item);
       });
-      changed();
       return item;
     },
 
