@@ -203,6 +203,7 @@ export class SyncClient {
      * calls within a scope; `priority` orders replays; `optimistic(vars)` returns its rollback.
      */
     this.mutation = (name, options = {}) => {
+      if (typeof name !== 'string' || !name) throw new TypeError('name must be a non-empty string');
       if (options.url == null) throw new TypeError('url cannot be null');
       const { method = 'POST', priority = 'normal' } = options;
       if (!PRIORITIES.includes(priority)) throw new TypeError(`priority must be high, normal or low: ${priority}`);

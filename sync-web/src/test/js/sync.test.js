@@ -186,8 +186,11 @@ test('calls of one scope run one after another, in order', async () => {
   assert.deepEqual(net.requests.map((r) => r.url.slice(-1)), ['1', '3', '2']);
 });
 
-test('a mutation without url is refused with a fixed message', () => {
+test('a mutation without a name or url is refused with a fixed message', () => {
   const { c } = client([]);
+  for (const name of ['', undefined, 42]) {
+    assert.throws(() => c.mutation(name, { url: '/m' }), { name: 'TypeError', message: 'name must be a non-empty string' });
+  }
   assert.throws(() => c.mutation('m', {}), { name: 'TypeError', message: 'url cannot be null' });
   assert.throws(() => c.mutation('m', { url: '/m', priority: 'urgent' }), TypeError);
 });
