@@ -2,14 +2,19 @@
 // AbortController, and the answer classified by rules.js. Used by live calls and by replays alike.
 import { isRetryableStatus, parseRetryAfter } from './rules.js';
 
+const WEB = 'https://closedloop.dev/sync/problems/web/';
+
 /** Problem types of failures the client itself observed (the server's own problems pass through). */
 export const PROBLEMS = Object.freeze({
-  network: 'https://closedloop.dev/sync/problems/web/network',
-  timeout: 'https://closedloop.dev/sync/problems/web/timeout',
-  cancelled: 'https://closedloop.dev/sync/problems/web/cancelled',
-  queueFull: 'https://closedloop.dev/sync/problems/web/queue-full',
-  deadLetter: 'https://closedloop.dev/sync/problems/web/dead-letter',
+  network: `${WEB}network`,
+  timeout: `${WEB}timeout`,
+  cancelled: `${WEB}cancelled`,
+  queueFull: `${WEB}queue-full`,
+  deadLetter: `${WEB}dead-letter`,
 });
+
+/** An RFC 9457 problem the client made: `kind` is a key of PROBLEMS, or a type URI. */
+export const problem = (kind, title, detail) => ({ type: PROBLEMS[kind] ?? kind, title, detail });
 
 /**
  * The failure of a call: `problem` is the RFC 9457 problem the server sent (or one the client
@@ -26,68 +31,45 @@ export class SyncError extends Error {
   }
 }
 
-/** RFC 9651 sf-string of the key, as the Java client sends it. */
-export const keyHeader = (key) => `"${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-
 /**
- * Sends `request` once with `timeoutMs` (null: none) and returns its outcome: `{ ok: true, data,
- * status, replayed }`, or `{ ok: false, retryable, problem, hintMs, reached }` where `reached`
- * says whether an answer (or a timeout) came back. Rejects only when `cancelSignal` aborts.
+ * Sends `request` once, within `timeoutMs` (null: no limit), and returns its outcome:
+ * `{ ok: true, data, replayed }`, or `{ retryable, problem, hintMs, reached }` where `reached`
+ * says whether an answer (or a timeout) came back. Never rejects: a `signal` that aborts gives a
+ * network failure, and the caller, who aborted, knows why.
  *
  * @param {object} env fetch, setTimeout, clearTimeout, now
  * @param {{ key: string, method: string, url: string, body: string | null, headers: object }} request
- * @param {() => (object | Promise<object>) | undefined} headersFn the page's headers(), called now
+ * @param {() => (object | Promise<object>) | undefined} headers the page's headers(), called now
  */
-export async function sendOnce(env, request, headersFn, timeoutMs, cancelSignal, credentials) {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onCancel = () => controller.abort();
-  cancelSignal?.addEventListener('abort', onCancel);
-  const timer = timeoutMs == null ? null
-    : env.setTimeout(() => { timedOut = true; controller.abort(); }, Math.max(0, timeoutMs));
+export async function sendOnce(env, request, headers, timeoutMs, signal, credentials) {
+  const abort = new AbortController();
+  signal?.addEventListener('abort', () => abort.abort());
+  const timer = timeoutMs != null && env.setTimeout(() => abort.abort('timeout'), Math.max(0, timeoutMs));
   try {
-    const extra = headersFn ? (await headersFn()) ?? {} : {};
-    const headers = { ...request.headers, ...extra, 'Idempotency-Key': keyHeader(request.key) };
-    if (request.body != null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-      headers['Content-Type'] = 'application/json';
+    // the key as an RFC 9651 sf-string, as the Java client sends it (a UUID needs no escaping)
+    const sent = { ...request.headers, ...(await headers?.()), 'Idempotency-Key': `"${request.key}"` };
+    if (request.body != null && !Object.keys(sent).some((h) => /^content-type$/i.test(h))) {
+      sent['Content-Type'] = 'application/json';
     }
-    const response = await env.fetch(request.url, {
-      method: request.method, headers, body: request.body ?? undefined, signal: controller.signal,
-      cache: 'no-store', credentials,
-    });
+    const response = await env.fetch(request.url, { method: request.method, headers: sent,
+      body: request.body ?? undefined, signal: abort.signal, cache: 'no-store', credentials });
     const text = await response.text(); // an answer cut mid-body fails here, like a lost answer
-    const type = (response.headers.get('Content-Type') ?? '').toLowerCase();
-    if (response.ok) {
-      return { ok: true, status: response.status, data: parseBody(text, type),
-        replayed: response.headers.get('Idempotent-Replayed') === 'true' };
-    }
+    const type = response.headers.get('Content-Type') ?? '';
+    let data = text || null;
+    if (data && /json/i.test(type)) try { data = JSON.parse(text); } catch { /* kept as text */ }
+    const status = response.status;
+    if (response.ok) return { ok: true, data, replayed: response.headers.get('Idempotent-Replayed') === 'true' };
     const hintMs = parseRetryAfter(response.headers.get('Retry-After'), env.now());
-    const isProblem = type.startsWith('application/problem+json');
-    const body = parseBody(text, type);
-    const problem = body && typeof body === 'object' && !Array.isArray(body)
-      ? { ...body, title: body.title ?? `HTTP ${response.status}`, status: response.status }
-      : { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status };
-    const problemType = isProblem && typeof body?.type === 'string' ? body.type : null;
-    return { ok: false, reached: true, hintMs, problem,
-      retryable: isRetryableStatus(response.status, problemType, hintMs != null) };
+    const problemType = /problem\+json/i.test(type) && typeof data?.type === 'string' ? data.type : null;
+    return { reached: true, hintMs, retryable: isRetryableStatus(status, problemType, hintMs != null),
+      // the server's problem (RFC 9457: no type is about:blank, whose title is the status's)
+      problem: { type: 'about:blank', title: response.statusText || `HTTP ${status}`,
+        ...(typeof data === 'object' && !Array.isArray(data) && data), status } };
   } catch (e) {
-    if (cancelSignal?.aborted) throw e;
-    if (timedOut) {
-      return { ok: false, reached: true, retryable: true, hintMs: null,
-        problem: { type: PROBLEMS.timeout, title: 'Timed out', detail: `no answer within ${timeoutMs} ms` } };
-    }
-    return { ok: false, reached: false, retryable: true, hintMs: null,
-      problem: { type: PROBLEMS.network, title: 'Network error', detail: e?.message ?? String(e) } };
+    const timedOut = abort.signal.reason === 'timeout';
+    return { reached: timedOut, retryable: true, problem: timedOut
+      ? problem('timeout', 'Timed out', `no answer within ${timeoutMs} ms`) : problem('network', 'Network error', e.message) };
   } finally {
-    if (timer != null) env.clearTimeout(timer);
-    cancelSignal?.removeEventListener('abort', onCancel);
+    env.clearTimeout(timer);
   }
-}
-
-function parseBody(text, type) {
-  if (text === '') return null;
-  if (type.includes('json')) {
-    try { return JSON.parse(text); } catch { return text; }
-  }
-  return text;
 }

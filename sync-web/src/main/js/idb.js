@@ -1,5 +1,7 @@
-// Where the offline queue keeps its items: IndexedDB in a browser, memory in tests. Both stores
-// have the same five async operations; each operation is atomic (one IndexedDB transaction).
+// Where the offline queue keeps its items: IndexedDB in a browser, memory in tests. A store has
+// one operation, `tx(work)`: it runs `work(items, meta)` as one atomic transaction (IndexedDB's,
+// or one at a time in memory) and resolves with its value. Each table has async `get(key)`,
+// `put(record)`, `delete(key)` and `all()`; what the queue does with them is in queue.js.
 //
 // IndexedDB layout, version 1 (database `closedloop-sync` by default):
 //
@@ -18,57 +20,31 @@
 //     attempts   attempts sent so far, live and replayed
 //     nextAt     epoch ms before which a replay must not send it
 //     owner      id of the page whose live call is sending it, or null (replayable)
+//     ownerUntil epoch ms until which the owner counts as alive where Web Locks are missing
 //     dead       null, or { reason, at, problem } once it became a dead letter
 //     problem    the last failure's RFC 9457 problem, or null
 //   object store `meta`, keyPath `name`: { name: 'seq', value } the last seq handed out;
-//     { name: 'lease:<lock>', holder, until } the lock fallback where Web Locks are missing.
-
-export const ITEM_VERSION = 1;
-
-/** Thrown (by add) when the queue already holds `maxItems` items; nothing stored is touched. */
-export class QueueFullError extends Error {
-  constructor(maxItems) {
-    super(`the offline queue is full (${maxItems} items): the call was not stored`);
-    this.name = 'QueueFullError';
-    this.maxItems = maxItems;
-  }
-}
+//     { name: 'closedloop-sync:replay', holder, until } the replay lease where Web Locks are missing.
 
 /**
  * An in-memory store (tests, or pages that want no persistence). Records are copied in and out
  * (structuredClone), as IndexedDB does, so a caller never shares an object with the store.
  */
 export function memoryStore() {
-  const items = new Map();
-  const meta = new Map();
-  let seq = 0;
+  const table = (keyPath, records = new Map()) => ({
+    get: async (key) => structuredClone(records.get(key)),
+    put: async (record) => { records.set(record[keyPath], structuredClone(record)); },
+    delete: async (key) => { records.delete(key); },
+    all: async () => structuredClone([...records.values()]),
+  });
+  const items = table('key');
+  const meta = table('name');
+  let last = Promise.resolve();
   return {
-    async add(item, maxItems) {
-      if (items.size >= maxItems) throw new QueueFullError(maxItems);
-      const stored = { ...structuredClone(item), seq: ++seq };
-      items.set(item.key, stored);
-      return structuredClone(stored);
-    },
-    async put(item) {
-      if (items.has(item.key)) items.set(item.key, structuredClone(item));
-    },
-    async remove(key) {
-      items.delete(key);
-    },
-    async all() {
-      return [...items.values()].map((i) => structuredClone(i)).sort((a, b) => a.seq - b.seq);
-    },
-    async clear() {
-      items.clear();
-    },
-    async lease(name, holder, until, now) {
-      const l = meta.get(name);
-      if (l && l.holder !== holder && l.until > now) return false;
-      meta.set(name, { holder, until });
-      return true;
-    },
-    async release(name, holder) {
-      if (meta.get(name)?.holder === holder) meta.delete(name);
+    tx(work) { // one at a time, as IndexedDB runs overlapping readwrite transactions
+      const run = last.then(() => work(items, meta));
+      last = run.catch(() => {});
+      return run;
     },
   };
 }
@@ -79,61 +55,38 @@ export function memoryStore() {
  * @param {{ dbName?: string, indexedDB?: IDBFactory }} [options]
  */
 export function idbStore({ dbName = 'closedloop-sync', indexedDB = globalThis.indexedDB } = {}) {
-  let opened;
-  const db = () => (opened ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(dbName, 1);
-    req.onupgradeneeded = () => {
-      req.result.createObjectStore('items', { keyPath: 'key' });
-      req.result.createObjectStore('meta', { keyPath: 'name' });
-    };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  }));
-  // Runs `work(stores)` in one transaction; resolves with its value once the transaction commits.
-  const tx = async (mode, work) => {
-    const d = await db();
-    return new Promise((resolve, reject) => {
-      const t = d.transaction(['items', 'meta'], mode);
-      let value;
-      t.oncomplete = () => resolve(value);
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted'));
-      Promise.resolve(work(t.objectStore('items'), t.objectStore('meta'), t))
-        .then((v) => { value = v; }, (e) => { reject(e); try { t.abort(); } catch { /* done */ } });
-    });
-  };
   const req = (r) => new Promise((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
+  const table = (s) => ({
+    get: (key) => req(s.get(key)),
+    put: (record) => req(s.put(record)),
+    delete: (key) => req(s.delete(key)),
+    all: () => req(s.getAll()),
+  });
+  let db;
+  const open = () => {
+    const r = indexedDB.open(dbName, 1);
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore('items', { keyPath: 'key' });
+      r.result.createObjectStore('meta', { keyPath: 'name' });
+    };
+    return req(r);
+  };
   return {
-    add: (item, maxItems) => tx('readwrite', async (items, meta) => {
-      const count = await req(items.count());
-      if (count >= maxItems) throw new QueueFullError(maxItems);
-      const last = await req(meta.get('seq'));
-      const seq = (last?.value ?? 0) + 1;
-      meta.put({ name: 'seq', value: seq });
-      const stored = { ...item, seq };
-      items.add(stored);
-      return stored;
-    }),
-    // Only rewrites a record that is still there: a record removed by another page stays removed.
-    put: (item) => tx('readwrite', async (items) => {
-      if ((await req(items.count(item.key))) > 0) items.put(item);
-    }),
-    remove: (key) => tx('readwrite', (items) => { items.delete(key); }),
-    all: () => tx('readonly', async (items) => (await req(items.getAll()))
-      .filter((i) => i.v === ITEM_VERSION).sort((a, b) => a.seq - b.seq)),
-    clear: () => tx('readwrite', (items) => { items.clear(); }),
-    lease: (name, holder, until, now) => tx('readwrite', async (_, meta) => {
-      const l = await req(meta.get(`lease:${name}`));
-      if (l && l.holder !== holder && l.until > now) return false;
-      meta.put({ name: `lease:${name}`, holder, until });
-      return true;
-    }),
-    release: (name, holder) => tx('readwrite', async (_, meta) => {
-      const l = await req(meta.get(`lease:${name}`));
-      if (l?.holder === holder) meta.delete(`lease:${name}`);
-    }),
+    async tx(work) {
+      const t = (await (db ??= open())).transaction(['items', 'meta'], 'readwrite');
+      const committed = new Promise((resolve, reject) => {
+        t.oncomplete = resolve;
+        t.onabort = () => reject(t.error);
+      });
+      const value = work(table(t.objectStore('items')), table(t.objectStore('meta'))).catch((e) => {
+        try { t.abort(); } catch { /* already over */ }
+        throw e;
+      });
+      await Promise.all([value, committed]); // work's own error first, else the transaction's
+      return value;
+    },
   };
 }

@@ -3,15 +3,8 @@
 
 /** @returns {string} a new UUIDv7, lowercase, with hyphens */
 export function newKey(now = Date.now(), random = crypto.getRandomValues(new Uint8Array(10))) {
-  const b = new Uint8Array(16);
-  let ms = now;
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  b.set(random, 6);
-  b[6] = 0x70 | (b[6] & 0x0f); // version 7
-  b[8] = 0x80 | (b[8] & 0x3f); // variant 10
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // 48 bits of milliseconds, then 80 random bits of which 4 become the version and 2 the variant
+  const hex = now.toString(16).padStart(12, '0') + Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('');
+  const variant = (8 | (parseInt(hex[16], 16) & 3)).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20)}`;
 }

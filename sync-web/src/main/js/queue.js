@@ -6,272 +6,215 @@
 // A page is alive while it holds its Web Lock `closedloop-sync:page:<id>`; without Web Locks,
 // until the item's `ownerUntil`. Replays run under the exclusive lock `closedloop-sync:replay`
 // (without Web Locks, a lease record in the store), so two pages never send one item at once.
-import { idbStore, memoryStore, ITEM_VERSION } from './idb.js';
-import { sendOnce, PROBLEMS } from './http.js';
-import { decide, jitteredDelayMs } from './rules.js';
+import { idbStore, memoryStore } from './idb.js';
+import { problem } from './http.js';
+import { nextDelayMs } from './rules.js';
+import { listen, notify, report } from './listeners.js';
 
-export const QUEUE_DEFAULTS = Object.freeze({
-  maxItems: 500, ttlMs: 7 * 86_400_000, maxAttempts: 10, secretHeaders: ['Authorization'], probeIntervalMs: 5000,
-});
+/** Stored priorities are indexes in this list, so that lower sorts first. */
+export const PRIORITIES = ['high', 'normal', 'low'];
+const VERSION = 1;
 const PAGE_LOCK = 'closedloop-sync:page:';
 const REPLAY_LOCK = 'closedloop-sync:replay';
 const LEASE_MS = 30_000;
 
-/** A public view of a stored item (no headers). */
-const view = (i) => ({
-  key: i.key, name: i.name, method: i.method, url: i.url, scope: i.scope,
-  priority: ['high', 'normal', 'low'][i.priority], attempts: i.attempts, createdAt: i.createdAt,
-  nextAt: i.nextAt, problem: i.problem, ...(i.dead ? { dead: i.dead } : {}),
-});
-
-export class OfflineQueue {
-  /**
-   * @param {object} options the client's `offline` options over QUEUE_DEFAULTS
-   * @param {object} env fetch, setTimeout, clearTimeout, now, random, locks, onLine
-   * @param {object} client pageId, headers, retry, attemptTimeoutMs, credentials, settled(key, outcome)
-   */
-  constructor(options, env, client) {
-    this.options = { ...QUEUE_DEFAULTS, ...options };
-    this.secret = new Set(this.options.secretHeaders.map((h) => h.toLowerCase()));
-    this.store = this.options.store
-      ?? (env.indexedDB ? idbStore({ dbName: this.options.dbName, indexedDB: env.indexedDB }) : memoryStore());
-    this.env = env;
-    this.client = client;
-    this.listeners = new Set();
-    this.timer = null;
-    this.running = null;
-    this.again = false;
-    // Keys of this page's live calls, sending or settled: a replay round working from a snapshot
-    // read before a live call removed its item must not send it again. A key leaves the set only
-    // when its call goes to the queue (release), handing the item to the replays.
-    this.live = new Set();
-  }
-
-  /** Writes a call's request before its first attempt, owned by this page. Rejects when full. */
-  async write(call, request, ownerUntil) {
-    const headers = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (!this.secret.has(name.toLowerCase())) headers[name] = value;
-    }
-    this.live.add(request.key);
-    const item = await this.store.add({
-      v: ITEM_VERSION, key: request.key, name: call.name, method: request.method, url: request.url,
-      body: request.body, headers, scope: call.scope, priority: call.priority, createdAt: this.env.now(),
-      attempts: 0, nextAt: 0, owner: this.client.pageId, ownerUntil, dead: null, problem: null,
-    }, this.options.maxItems);
-    this.changed();
-    return item;
-  }
-
-  /** Records one more attempt of a live call (so a reload knows how many were spent). */
-  async attempted(item) {
-    item.attempts++;
-    await this.store.put(item);
-  }
-
-  /** Removes an item the server answered. */
-  async remove(key) {
-    await this.store.remove(key);
-    this.changed();
-  }
-
-  /** Lets a live call's item go to the replays, not before `nextAt`. */
-  async release(item, nextAt, problem) {
-    Object.assign(item, { owner: null, ownerUntil: 0, nextAt, problem });
-    await this.store.put(item);
-    this.live.delete(item.key);
-    this.changed();
-    this.schedule(Math.max(0, nextAt - this.env.now()));
-  }
-
-  /** Whether an earlier item of `scope` waits (a new call of that scope must queue behind it). */
-  async blocked(scope, key) {
-    if (scope == null) return false;
-    return (await this.store.all()).some((i) => i.scope === scope && !i.dead && i.key !== key
-      && !this.live.has(i.key));
-  }
-
-  async pending() {
-    return (await this.store.all()).filter((i) => !i.dead).map(view);
-  }
-
-  async dead() {
-    return (await this.store.all()).filter((i) => i.dead).map(view);
-  }
-
-  async clear() {
-    await this.store.clear();
-    this.changed();
-  }
-
-  subscribe(listener) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  changed() {
-    for (const l of this.listeners) {
-      try { l(); } catch (e) { report(e); }
-    }
-  }
-
-  /** Runs a replay round after `delayMs` (an earlier request wins). */
-  schedule(delayMs) {
-    if (this.closed) return;
-    const at = this.env.now() + delayMs;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) this.env.clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = this.env.setTimeout(() => { this.timer = null; this.replay(); }, delayMs);
-  }
-
-  /**
-   * Replays what is due, unless another page is replaying (then that page does it). Resolves
-   * when this round is over; a request during a round runs one more round after it.
-   */
-  replay() {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.exclusive(() => this.round());
-        } while (this.again);
-      } catch (e) {
-        report(e);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
-  }
-
-  async exclusive(work) {
-    const locks = this.env.locks;
-    if (locks) {
-      return locks.request(REPLAY_LOCK, { ifAvailable: true }, (lock) => (lock ? work() : undefined));
-    }
-    const me = this.client.pageId;
-    if (!(await this.store.lease(REPLAY_LOCK, me, this.env.now() + LEASE_MS, this.env.now()))) {
-      this.schedule(this.options.probeIntervalMs);
-      return undefined;
-    }
-    try {
-      return await work();
-    } finally {
-      await this.store.release(REPLAY_LOCK, me);
-    }
-  }
-
-  /** Pages alive now (their page lock is held), or null without Web Locks. */
-  async alivePages() {
-    if (!this.env.locks) return null;
-    const { held = [] } = await this.env.locks.query();
-    return new Set(held.filter((l) => l.name?.startsWith(PAGE_LOCK)).map((l) => l.name.slice(PAGE_LOCK.length)));
-  }
-
-  async round() {
-    if (this.env.onLine() === false) { // no use trying; probe later in case no `online` event comes
-      if ((await this.store.all()).some((i) => !i.dead)) this.schedule(this.options.probeIntervalMs);
-      return;
-    }
-    const alive = await this.alivePages();
-    const ownerAlive = (i, now) => i.owner != null && (i.owner === this.client.pageId ? this.live.has(i.key)
-      : alive ? alive.has(i.owner) : i.ownerUntil > now);
-    for (;;) {
-      const now = this.env.now();
-      const items = await this.store.all();
-      const heads = [];
-      const seen = new Set();
-      let wake = Infinity;
-      for (const i of items) {
-        if (i.dead) continue;
-        if (now - i.createdAt >= this.options.ttlMs) {
-          await this.bury(i, 'ttl', { type: PROBLEMS.deadLetter, title: 'Expired',
-            detail: `not delivered within ${this.options.ttlMs} ms` });
-          continue;
-        }
-        if (i.scope != null) {
-          if (seen.has(i.scope)) continue;
-          seen.add(i.scope);
-        }
-        if (ownerAlive(i, now)) { // another page's live call: look again later, it may go away
-          if (i.owner !== this.client.pageId) wake = Math.min(wake, now + this.options.probeIntervalMs);
-          continue;
-        }
-        if (i.nextAt > now) { wake = Math.min(wake, i.nextAt); continue; }
-        heads.push(i);
-      }
-      heads.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-      const item = heads[0];
-      if (!item) {
-        if (wake < Infinity) this.schedule(wake - now);
-        return;
-      }
-      if (!(await this.send(item))) {
-        this.schedule(this.options.probeIntervalMs); // unreachable: probe again later
-        return;
-      }
-    }
-  }
-
-  /** Replays one item; returns false when the server could not be reached. */
-  async send(item) {
-    const c = this.client;
-    const out = await sendOnce(this.env, item, c.headers, c.attemptTimeoutMs, null, c.credentials);
-    if (out.ok) {
-      await this.store.remove(item.key);
-      this.changed();
-      c.settled(item.key, out);
-      return true;
-    }
-    if (!out.reached) return false; // a failure to connect does not spend an attempt
-    item.attempts++;
-    item.problem = out.problem;
-    if (!out.retryable) {
-      await this.bury(item, 'refused', out.problem);
-      return true;
-    }
-    const d = decide({ attempt: item.attempts, maxAttempts: this.options.maxAttempts, retryable: true,
-      hintMs: out.hintMs, elapsedMs: 0, deadlineMs: null, draw: this.env.random(), retry: c.retry });
-    if (!d.retry) {
-      await this.bury(item, 'max-attempts', out.problem);
-      return true;
-    }
-    item.nextAt = this.env.now() + d.delayMs;
-    await this.store.put(item);
-    this.changed();
-    return true;
-  }
-
-  async bury(item, reason, problem) {
-    item.dead = { reason, at: this.env.now(), problem };
-    await this.store.put(item);
-    this.changed();
-    this.client.settled(item.key, { ok: false, dead: true, problem, attempts: item.attempts });
-  }
-
-  /** Holds this page's lock for its lifetime, so other pages know its live items are in hand. */
-  hold() {
-    this.env.locks?.request(PAGE_LOCK + this.client.pageId, () => new Promise((r) => { this.letGo = r; }));
-  }
-
-  /** Stops replaying from this page: no timer, the page lock released. */
-  close() {
-    this.closed = true;
-    if (this.timer) this.env.clearTimeout(this.timer);
-    this.timer = null;
-    this.letGo?.();
+/** Refused (by write) when the queue already holds `maxItems` items; nothing stored is touched. */
+export class QueueFullError extends Error {
+  constructor(maxItems) {
+    super(`offline queue is full (${maxItems} items)`);
+    this.name = 'QueueFullError';
+    this.maxItems = maxItems;
   }
 }
 
-/** The delay before a replay of an item queued after `attempts` attempts. */
-export const replayDelayMs = (attempts, retry, draw) => jitteredDelayMs(Math.max(1, attempts), retry, draw);
+/** A public view of a stored item: no body, no headers, no bookkeeping. */
+const view = ({ v, body, headers, seq, owner, ownerUntil, priority, dead, ...item }) =>
+  ({ ...item, priority: PRIORITIES[priority], ...(dead && { dead }) });
 
-export function report(e) {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
-  else console.error(e);
+/**
+ * The queue of one page.
+ *
+ * @param {object} options the client's `offline` options (sync.d.ts OfflineOptions)
+ * @param {object} env fetch, setTimeout, clearTimeout, now, random, locks, onLine, indexedDB
+ * @param {object} client pageId, retry, send(item) (one attempt, sendOnce's outcome), settled(key, outcome)
+ */
+export function offlineQueue({ maxItems = 500, ttlMs = 7 * 86_400_000, maxAttempts = 10, probeIntervalMs = 5000,
+  secretHeaders = ['Authorization'], dbName, store } = {}, env, client) {
+  store ??= env.indexedDB ? idbStore({ dbName, indexedDB: env.indexedDB }) : memoryStore();
+  const secret = new Set(secretHeaders.map((h) => h.toLowerCase()));
+  const me = client.pageId;
+  const listeners = new Set();
+  let timer, timerAt, running, again, closed, letGo;
+
+  // a transaction that changes the items, then the listeners told
+  const change = async (work) => {
+    const value = await store.tx(work);
+    notify(listeners);
+    return value;
+  };
+  const list = async () => (await store.tx(async (items) => items.all()))
+    .filter((i) => i.v === VERSION).sort((a, b) => a.seq - b.seq);
+  const listed = (dead) => async () => (await list()).filter((i) => !i.dead === !dead).map(view);
+  // rewrites an item only while it is there: one removed by another page stays removed
+  const update = (item) => change(async (items) => { if (await items.get(item.key)) await items.put(item); });
+  const remove = (key) => change(async (items) => items.delete(key));
+
+  /** Runs a replay round after `ms` (an earlier request wins). */
+  const schedule = (ms) => {
+    const at = env.now() + ms;
+    if (closed || (timer && timerAt <= at)) return;
+    env.clearTimeout(timer);
+    timerAt = at;
+    timer = env.setTimeout(() => { timer = null; replay(); }, ms);
+  };
+
+  /**
+   * Replays what is due, unless another page is replaying (then that page does it). Resolves when
+   * this round is over; a request during a round runs one more round after it.
+   */
+  function replay() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    return (running = (async () => {
+      do {
+        again = false;
+        await exclusive(round);
+      } while (again);
+    })().catch(report).finally(() => { running = null; }));
+  }
+
+  async function exclusive(work) {
+    if (env.locks) return env.locks.request(REPLAY_LOCK, { ifAvailable: true }, (lock) => lock && work());
+    // takes the lease until `until` unless another page holds it; until 0 gives it back
+    const lease = (until) => store.tx(async (_, meta) => {
+      const held = await meta.get(REPLAY_LOCK);
+      if (held && held.holder !== me && held.until > env.now()) return false;
+      await meta.put({ name: REPLAY_LOCK, holder: me, until });
+      return true;
+    });
+    if (!(await lease(env.now() + LEASE_MS))) return schedule(probeIntervalMs);
+    try {
+      await work();
+    } finally {
+      await lease(0);
+    }
+  }
+
+  /** Sends the due items one by one, the most urgent first, until none is due or the server is out of reach. */
+  async function round() {
+    const held = env.locks && new Set(((await env.locks.query()).held ?? []).map((l) => l.name));
+    const ownerAlive = (i, now) => i.owner === me
+      || (i.owner != null && (held ? held.has(PAGE_LOCK + i.owner) : i.ownerUntil > now));
+    for (;;) {
+      const now = env.now();
+      const scopes = new Set();
+      let next = null;
+      let wake = Infinity;
+      for (const i of await list()) { // in seq order: the first of a scope is its head
+        if (i.dead) continue;
+        if (now - i.createdAt >= ttlMs) {
+          await bury(i, 'ttl', problem('deadLetter', 'Expired', `not sent within ${ttlMs} ms`));
+          continue;
+        }
+        if (i.scope != null) {
+          if (scopes.has(i.scope)) continue;
+          scopes.add(i.scope);
+        }
+        if (ownerAlive(i, now)) { // a live call is sending it; another page's may go away
+          if (i.owner !== me) wake = Math.min(wake, now + probeIntervalMs);
+        } else if (i.nextAt > now) {
+          wake = Math.min(wake, i.nextAt);
+        } else if (!next || i.priority < next.priority) {
+          next = i;
+        }
+      }
+      if (!next) return wake < Infinity && schedule(wake - now);
+      // offline, or no answer: probe again later (an `online` event may never come)
+      if (env.onLine() === false || !(await send(next))) return schedule(probeIntervalMs);
+    }
+  }
+
+  /** Replays one item; returns false when the server could not be reached (no attempt spent). */
+  async function send(item) {
+    const out = await client.send(item);
+    if (out.ok) {
+      await remove(item.key);
+      client.settled(item.key, out);
+    } else if (out.reached) {
+      item.attempts++;
+      item.problem = out.problem;
+      const delay = out.retryable ? nextDelayMs(item.attempts, maxAttempts, out.hintMs, env.random(), client.retry) : null;
+      if (delay == null) return bury(item, out.retryable ? 'max-attempts' : 'refused', out.problem);
+      item.nextAt = env.now() + delay;
+      await update(item);
+    }
+    return out.ok || out.reached;
+  }
+
+  async function bury(item, reason, why) {
+    item.dead = { reason, at: env.now(), problem: why };
+    await update(item);
+    client.settled(item.key, { dead: true, problem: why });
+    return true;
+  }
+
+  // this page's lock, held for its lifetime: other pages know its live items are in hand
+  env.locks?.request(PAGE_LOCK + me, () => new Promise((r) => { letGo = r; }));
+
+  return {
+    replay,
+    remove,
+    update,
+
+    /** The page's view of the queue (sync.d.ts OfflineQueueView), `client.queue`. */
+    view: {
+      pending: listed(false),
+      dead: listed(true),
+      subscribe: (listener) => listen(listeners, listener),
+      /** Removes every item; this page's queued calls end as cancelled (its live ones go on). */
+      async clear() {
+        const removed = await change(async (items) => {
+          const all = await items.all();
+          for (const i of all) await items.delete(i.key);
+          return all;
+        });
+        for (const i of removed) {
+          if (i.owner !== me) client.settled(i.key, { problem: problem('cancelled', 'Cancelled'), cancelled: true });
+        }
+      },
+    },
+
+    /** Writes a live call's request before its first attempt, owned by this page. Rejects when full. */
+    async write(request, name, scope, priority, ownerUntil) {
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([h]) => !secret.has(h.toLowerCase())));
+      const item = { v: VERSION, ...request, headers, name, scope, priority, createdAt: env.now(), attempts: 0,
+        nextAt: 0, owner: me, ownerUntil, dead: null, problem: null };
+      await change(async (items, meta) => {
+        if ((await items.all()).length >= maxItems) throw new QueueFullError(maxItems);
+        item.seq = ((await meta.get('seq'))?.value ?? 0) + 1;
+        await meta.put({ name: 'seq', value: item.seq });
+        await items.put(item);
+      });
+      return item;
+    },
+
+    /** Lets a live call's item go to the replays, not before `nextAt`. */
+    async release(item, nextAt, why) {
+      Object.assign(item, { owner: null, ownerUntil: 0, nextAt, problem: why });
+      await update(item);
+      schedule(nextAt - env.now());
+    },
+
+    /** Whether an item of `scope` that no live call of this page sends waits (a new call queues behind it). */
+    blocked: async (scope) => scope != null && (await list()).some((i) => i.scope === scope && !i.dead && i.owner !== me),
+
+    /** Stops replaying from this page: no timer, the page lock released. */
+    close() {
+      closed = true;
+      env.clearTimeout(timer);
+      letGo?.();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // What is retried and how long to wait: the Java client's rules (sync-client's Classifier,
-// sync-core's RetryPolicy, Jitters.FULL and RetryAfter), written once for the browser. Pure
-// functions of their arguments: no clock, no random source of their own.
+// sync-core's RetryPolicy, Jitters.FULL and RetryAfter), written once for the browser and used
+// by live calls and replays alike. Pure functions: no clock, no random source of their own.
 
 /** The idempotency filter's "a request with this key is in progress" problem type (sync-servlet). */
 export const PROBLEM_KEY_IN_USE = 'https://closedloop.dev/problems/idempotency-key-in-use';
@@ -40,15 +40,11 @@ export function isRetryableStatus(status, problemType, hasRetryAfter) {
  * @returns {number | null} the delay in milliseconds, or null when absent or malformed
  */
 export function parseRetryAfter(value, nowMs) {
-  if (value == null) return null;
-  const v = String(value).trim();
-  if (v === '') return null;
-  if (/^\d+$/.test(v)) return v.length > 12 ? MAX_HINT_MS : Math.min(Number(v) * 1000, MAX_HINT_MS);
-  if (!/^[A-Za-z]{3}/.test(v) || !/\d{2}:\d{2}:\d{2}/.test(v)) return null;
-  const asctime = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.test(v);
-  const at = Date.parse(asctime ? `${v} GMT` : v);
-  if (Number.isNaN(at)) return null;
-  return Math.min(Math.max(0, at - nowMs), MAX_HINT_MS);
+  const v = value?.trim();
+  if (/^\d+$/.test(v)) return Math.min(v * 1000, MAX_HINT_MS);
+  if (!/^[a-z]{3}.* \d\d:\d\d:\d\d /i.test(v)) return null;
+  const at = Date.parse(/\d{4}$/.test(v) ? `${v} GMT` : v); // asctime has no zone: it is GMT
+  return Number.isNaN(at) ? null : Math.min(Math.max(0, at - nowMs), MAX_HINT_MS);
 }
 
 /**
@@ -56,8 +52,7 @@ export function parseRetryAfter(value, nowMs) {
  * min(maxDelayMs, initialDelayMs × multiplier^(attempt − 1)).
  */
 export function backoffMs(attempt, retry) {
-  const grown = retry.initialDelayMs * retry.multiplier ** (attempt - 1);
-  return grown >= retry.maxDelayMs ? retry.maxDelayMs : grown;
+  return Math.min(retry.maxDelayMs, retry.initialDelayMs * retry.multiplier ** (attempt - 1));
 }
 
 /** Full jitter (Jitters.FULL): a uniform draw in [0, 1) times the capped backoff, floored. */
@@ -66,23 +61,14 @@ export function jitteredDelayMs(attempt, retry, draw) {
 }
 
 /**
- * The decision after a failed attempt, in RetryPolicy.decide's order: a final failure stops; the
- * last attempt stops; else the delay is max(hint, jittered backoff), and a delay that reaches the
- * deadline stops (`'hint-beyond-deadline'` when the hint set it); otherwise retry after it.
+ * The wait after retryable failure number `attempt`, in RetryPolicy.decide's order: none (null)
+ * after the last attempt; else max(Retry-After hint, jittered backoff), and none if that wait
+ * reaches the deadline, `leftMs` from now.
  *
- * @param {{ attempt: number, maxAttempts: number, retryable: boolean, hintMs: number | null,
- *   elapsedMs: number, deadlineMs: number, draw: number, retry: object }} a
- * @returns {{ retry: true, delayMs: number } | { retry: false, reason: 'not-retryable' |
- *   'attempts-exhausted' | 'deadline' | 'hint-beyond-deadline' }}
+ * @returns {number | null} the delay in milliseconds, or null to stop retrying
  */
-export function decide({ attempt, maxAttempts, retryable, hintMs, elapsedMs, deadlineMs, draw, retry }) {
-  if (!retryable) return { retry: false, reason: 'not-retryable' };
-  if (attempt >= maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
-  const backoff = jitteredDelayMs(attempt, retry, draw);
-  const hinted = hintMs != null && hintMs > backoff;
-  const delayMs = hinted ? hintMs : backoff;
-  if (deadlineMs != null && delayMs >= deadlineMs - Math.max(0, elapsedMs)) {
-    return { retry: false, reason: hinted ? 'hint-beyond-deadline' : 'deadline' };
-  }
-  return { retry: true, delayMs };
+export function nextDelayMs(attempt, maxAttempts, hintMs, draw, retry, leftMs = Infinity) {
+  if (attempt >= maxAttempts) return null;
+  const delay = Math.max(hintMs ?? 0, jitteredDelayMs(attempt, retry, draw));
+  return delay < leftMs ? delay : null;
 }

@@ -131,15 +131,20 @@ export interface QueuedItem {
   dead?: { reason: 'ttl' | 'max-attempts' | 'refused'; at: number; problem: Problem };
 }
 
-/** Where the queue keeps items: IndexedDB (idbStore) by default, memoryStore in tests. */
+/** One table in a store transaction (IndexedDB's object store, or a Map in memory). */
+export interface StoreTable {
+  get(key: string): Promise<any>;
+  put(record: object): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  all(): Promise<any[]>;
+}
+
+/**
+ * Where the queue keeps items: IndexedDB (idbStore) by default, memoryStore in tests. Its one
+ * operation runs `work(items, meta)` as one atomic transaction and resolves with its value.
+ */
 export interface QueueStore {
-  add(item: object, maxItems: number): Promise<object>;
-  put(item: object): Promise<void>;
-  remove(key: string): Promise<void>;
-  all(): Promise<object[]>;
-  clear(): Promise<void>;
-  lease(name: string, holder: string, until: number, now: number): Promise<boolean>;
-  release(name: string, holder: string): Promise<void>;
+  tx<T>(work: (items: StoreTable, meta: StoreTable) => Promise<T>): Promise<T>;
 }
 
 export interface OfflineOptions {

@@ -5,6 +5,9 @@ import { SyncClient, PROBLEMS, memoryStore, idbStore, QueueFullError } from '../
 import { fakeTime, advance, flush, answer, scriptedFetch, lockManager, T0 } from './harness.js';
 
 beforeEach(fakeTime);
+
+/** What `store` holds, in the queue's order. */
+const stored = async (store) => (await store.tx(async (items) => items.all())).sort((a, b) => a.seq - b.seq);
 afterEach(() => mock.timers.reset());
 
 /** A page: a client over `store`, its own page of `locks`, a network whose on-line flag tests flip. */
@@ -48,7 +51,7 @@ test('a call in flight when its page goes away is resumed by the next page with 
   const call = first.client.mutation('book', { url: '/bookings' }).mutate({ seat: 4 });
   await advance(100);
   assert.equal(first.net.requests.length, 1);
-  assert.equal((await store.all())[0].owner, first.client.pageId, 'written before the attempt, owned by the page');
+  assert.equal((await stored(store))[0].owner, first.client.pageId, 'written before the attempt, owned by the page');
 
   // the next page starts before the browser let the old one go: the old page's item is its own
   const next = page({ store, locks });
@@ -60,7 +63,7 @@ test('a call in flight when its page goes away is resumed by the next page with 
   assert.equal(next.net.requests.length, 1);
   assert.equal(next.net.requests[0].key, `"${call.key}"`);
   assert.equal(next.net.requests[0].body, '{"seat":4}');
-  assert.deepEqual(await store.all(), [], 'removed once the server answered');
+  assert.deepEqual(await stored(store), [], 'removed once the server answered');
 });
 
 test('retries exhausted on a retryable failure queue the call; a replay finishes the same call', async () => {
@@ -113,7 +116,7 @@ test('two pages replaying at once send each item once', async () => {
   const sent = [...a.net.requests, ...b.net.requests].map((r) => r.key);
   assert.equal(sent.length, 20);
   assert.equal(new Set(sent).size, 20);
-  assert.deepEqual(await store.all(), []);
+  assert.deepEqual(await stored(store), []);
 });
 
 test('without Web Locks a lease in the store lets one page replay at a time', async () => {
@@ -170,7 +173,7 @@ test('secret headers are never stored; headers() supplies them again at replay',
   const p = page({ store, online: false, options: { headers: () => ({ Authorization: `Bearer ${token}` }) } });
   p.client.mutation('m', { url: '/m', headers: { authorization: 'Bearer static', 'X-Tenant': 't1' } }).mutate({});
   await advance(100);
-  const [item] = await store.all();
+  const [item] = await stored(store);
   assert.deepEqual(item.headers, { 'X-Tenant': 't1' });
   assert.ok(!JSON.stringify(item).includes('Bearer'));
   token = 'two';
@@ -189,7 +192,7 @@ test('a full queue refuses the call with a clear error and keeps what it holds',
   assert.deepEqual([a, b, c].map((x) => x.state.status), ['queued', 'queued', 'error']);
   assert.equal(c.state.problem.type, PROBLEMS.queueFull);
   await assert.rejects(c.result, /offline queue is full \(2 items\)/);
-  assert.equal((await store.all()).length, 2);
+  assert.equal((await stored(store)).length, 2);
 });
 
 test('cancel removes a queued call from the queue', async () => {
@@ -199,32 +202,50 @@ test('cancel removes a queued call from the queue', async () => {
   await advance(100);
   call.cancel();
   await flush();
-  assert.deepEqual(await store.all(), []);
+  assert.deepEqual(await stored(store), []);
   p.goOnline();
   await advance(100);
   assert.equal(p.net.requests.length, 0);
 });
 
-test('the IndexedDB store keeps items across reopening, in order, and refuses past maxItems', async () => {
+test('the IndexedDB store keeps items across reopening; a transaction that fails writes nothing', async () => {
   mock.timers.reset(); // fake-indexeddb schedules with the real timers
   const indexedDB = new IDBFactory();
   const s1 = idbStore({ indexedDB });
-  await s1.add({ v: 1, key: 'k1', scope: null }, 2);
-  await s1.add({ v: 1, key: 'k2', scope: null }, 2);
-  await assert.rejects(s1.add({ v: 1, key: 'k3' }, 2), QueueFullError);
-  await s1.put({ v: 1, key: 'k1', seq: 1, attempts: 3 });
-  await s1.put({ v: 1, key: 'gone', seq: 9 });
+  await s1.tx(async (items, meta) => {
+    await items.put({ v: 1, key: 'k1', seq: 1 });
+    await items.put({ v: 1, key: 'k2', seq: 2 });
+    await meta.put({ name: 'seq', value: 2 });
+  });
+  await assert.rejects(s1.tx(async (items) => {
+    await items.put({ v: 1, key: 'k3', seq: 3 });
+    throw new QueueFullError(2);
+  }), QueueFullError);
+  assert.equal(await s1.tx(async (items, meta) => (await meta.get('seq')).value + (await items.all()).length), 4);
   const s2 = idbStore({ indexedDB }); // a reload: a new connection to the same database
-  assert.deepEqual((await s2.all()).map((i) => [i.key, i.seq, i.attempts]), [['k1', 1, 3], ['k2', 2, undefined]]);
-  await s2.remove('k1');
-  assert.deepEqual((await s1.all()).map((i) => i.key), ['k2']);
-  assert.equal(await s1.lease('replay', 'a', 100, 0), true);
-  assert.equal(await s2.lease('replay', 'b', 100, 50), false);
-  assert.equal(await s2.lease('replay', 'b', 200, 100), true, 'an expired lease is taken over');
-  await s2.release('replay', 'b');
-  assert.equal(await s1.lease('replay', 'a', 300, 150), true);
-  await s1.clear();
-  assert.deepEqual(await s2.all(), []);
+  assert.deepEqual((await stored(s2)).map((i) => i.key), ['k1', 'k2'], 'k3 rolled back');
+  await s2.tx(async (items) => items.delete('k1'));
+  assert.equal(await s1.tx(async (items) => items.get('k1')), undefined);
+  assert.deepEqual((await stored(s1)).map((i) => i.key), ['k2']);
+});
+
+test('transactions of the memory store run one at a time and copy records in and out', async () => {
+  const store = memoryStore();
+  const order = [];
+  const slow = store.tx(async (items) => {
+    order.push('slow start');
+    await new Promise((r) => setImmediate(r));
+    await items.put({ key: 'a', n: 1 });
+    order.push('slow end');
+  });
+  const failing = store.tx(async () => { order.push('failing'); throw new Error('no'); });
+  const fast = store.tx(async (items) => { order.push('fast'); return items.get('a'); });
+  await slow;
+  await assert.rejects(failing, /no/);
+  const a = await fast;
+  assert.deepEqual(order, ['slow start', 'slow end', 'failing', 'fast']);
+  a.n = 2;
+  assert.equal((await store.tx(async (items) => items.get('a'))).n, 1);
 });
 
 test('a call cancelled before its queue write finished is not left in the queue', async () => {
@@ -233,7 +254,7 @@ test('a call cancelled before its queue write finished is not left in the queue'
   const call = p.client.mutation('m', { url: '/m' }).mutate({});
   call.cancel(); // the write has started, not finished
   await advance(100);
-  assert.deepEqual(await store.all(), []);
+  assert.deepEqual(await stored(store), []);
   assert.equal(p.net.requests.length, 0);
 });
 
@@ -254,4 +275,54 @@ test('a closed client stops replaying and lets other pages take its items', asyn
   const other = page({ store, locks });
   await advance(100);
   assert.equal(other.net.requests.length, 1);
+});
+
+test('the queue lists items without their body, headers or bookkeeping', async () => {
+  const store = memoryStore();
+  const p = page({ store, online: false });
+  const call = p.client.mutation('book', { url: '/b', scope: () => 's', priority: 'low', headers: { 'X-Tenant': 't' } }).mutate({ seat: 1 });
+  await advance(100);
+  const [item] = await p.client.queue.pending();
+  assert.deepEqual(item, { key: call.key, name: 'book', method: 'POST', url: 'https://api.test/b', scope: 's',
+    priority: 'low', attempts: 0, createdAt: T0, nextAt: 0, problem: undefined });
+  assert.deepEqual(await p.client.queue.dead(), []);
+});
+
+test('without Web Locks the replay lease is given back after a round, not left to expire', async () => {
+  const store = memoryStore();
+  const mk = (online) => {
+    const p = { online, net: scriptedFetch() };
+    p.client = SyncClient.create({ baseUrl: 'https://api.test', offline: { store },
+      env: { fetch: p.net.fetch, random: () => 0.5, locks: undefined, indexedDB: undefined, onLine: () => p.online, events: null } });
+    return p;
+  };
+  const a = mk(true);
+  await a.client.syncNow(); // a takes the lease for its (empty) round and gives it back
+  const writer = mk(false);
+  writer.client.mutation('m', { url: '/m' }).mutate(1);
+  writer.client.close();
+  await advance(100);
+  const lease = await store.tx(async (_, meta) => meta.get('closedloop-sync:replay'));
+  assert.ok(!(lease?.until > Date.now()), 'given back by the last page that replayed');
+  mock.timers.tick(60_000); // the writer's ownership is over
+  const b = mk(true);
+  await b.client.syncNow();
+  assert.equal(b.net.requests.length, 1);
+});
+
+test('clear() empties the queue and cancels this page\'s queued calls; its live calls go on', async () => {
+  const store = memoryStore();
+  const p = page({ store, script: [answer.hang()] });
+  const m = p.client.mutation('m', { url: (v) => `/${v}` });
+  const live = m.mutate('live');
+  await advance(100);
+  p.online = false;
+  const queued = m.mutate('queued');
+  await advance(100);
+  assert.deepEqual([live.state.status, queued.state.status], ['pending', 'queued']);
+  await p.client.queue.clear();
+  assert.deepEqual(await stored(store), []);
+  assert.equal(queued.state.status, 'error');
+  assert.equal(queued.state.problem.type, PROBLEMS.cancelled);
+  assert.equal(live.state.status, 'pending');
 });

@@ -95,3 +95,20 @@ test('subscribing without a stream configured is refused with a fixed message', 
   const c = SyncClient.create({ baseUrl: 'https://app.test', offline: false, env: { locks: undefined, events: null } });
   assert.throws(() => c.subscribe(['bookings'], {}), { name: 'TypeError', message: /realtime.url is not set/ });
 });
+
+test('without crypto.subtle (a page over plain http) a call still runs; it is only never confirmed', async (t) => {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  const real = globalThis.crypto;
+  Object.defineProperty(globalThis, 'crypto', { value: { getRandomValues: (a) => real.getRandomValues(a) }, configurable: true });
+  const reported = t.mock.method(console, 'error', () => {});
+  try {
+    const { c, net } = client(undefined, [answer.ok({ id: 1 })]);
+    const call = c.mutation('book', { url: '/b' }).mutate({});
+    await advance(100);
+    assert.equal(net.requests.length, 1);
+    assert.equal(call.state.status, 'success');
+    assert.equal(reported.mock.callCount(), 1, 'the missing digest is reported');
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', descriptor);
+  }
+});

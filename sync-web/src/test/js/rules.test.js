@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isRetryableStatus, parseRetryAfter, backoffMs, jitteredDelayMs, decide, RETRY_DEFAULTS,
+import { isRetryableStatus, parseRetryAfter, backoffMs, jitteredDelayMs, nextDelayMs, RETRY_DEFAULTS,
   PROBLEM_KEY_IN_USE, MAX_HINT_MS } from '../../main/js/rules.js';
 
 // One table for both clients: sync-client's SharedRetryTableTest reads it too.
@@ -47,14 +47,14 @@ test('full jitter draws below the capped exponential backoff, at draws 0, 0.5 an
   assert.equal(jitteredDelayMs(9, r, 0.5), 15000, 'jitter survives at the cap');
 });
 
-test('decisions follow RetryPolicy.decide: final, last attempt, then hint against the deadline', () => {
-  const base = { attempt: 1, maxAttempts: 3, retryable: true, hintMs: null, elapsedMs: 0, deadlineMs: 30000, draw: 0.5, retry: RETRY_DEFAULTS };
-  assert.deepEqual(decide({ ...base, retryable: false }), { retry: false, reason: 'not-retryable' });
-  assert.deepEqual(decide({ ...base, attempt: 3 }), { retry: false, reason: 'attempts-exhausted' });
-  assert.deepEqual(decide(base), { retry: true, delayMs: 500 });
-  assert.deepEqual(decide({ ...base, hintMs: 5000 }), { retry: true, delayMs: 5000 });
-  assert.deepEqual(decide({ ...base, hintMs: 100 }), { retry: true, delayMs: 500 }, 'a smaller hint does not shorten the backoff');
-  assert.deepEqual(decide({ ...base, hintMs: 31000 }), { retry: false, reason: 'hint-beyond-deadline' });
-  assert.deepEqual(decide({ ...base, elapsedMs: 29600 }), { retry: false, reason: 'deadline' });
-  assert.deepEqual(decide({ ...base, deadlineMs: null, hintMs: 10_000_000 }), { retry: true, delayMs: 10_000_000 });
+test('the next delay follows RetryPolicy.decide: last attempt, then hint against the deadline', () => {
+  const r = RETRY_DEFAULTS;
+  assert.equal(nextDelayMs(3, 3, null, 0.5, r, 30000), null, 'the last attempt');
+  assert.equal(nextDelayMs(1, 3, null, 0.5, r, 30000), 500);
+  assert.equal(nextDelayMs(1, 3, 5000, 0.5, r, 30000), 5000);
+  assert.equal(nextDelayMs(1, 3, 100, 0.5, r, 30000), 500, 'a smaller hint does not shorten the backoff');
+  assert.equal(nextDelayMs(1, 3, 31000, 0.5, r, 30000), null, 'a hint beyond the deadline');
+  assert.equal(nextDelayMs(1, 3, null, 0.5, r, 400), null, 'a backoff that reaches the deadline');
+  assert.equal(nextDelayMs(1, 3, null, 0.5, r, 501), 500);
+  assert.equal(nextDelayMs(1, 3, 10_000_000, 0.5, r), 10_000_000, 'no deadline');
 });

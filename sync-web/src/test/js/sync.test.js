@@ -186,8 +186,24 @@ test('calls of one scope run one after another, in order', async () => {
   assert.deepEqual(net.requests.map((r) => r.url.slice(-1)), ['1', '3', '2']);
 });
 
-test('a mutation without url is refused with a fixed message', () => {
+test('a mutation without a name or url is refused with a fixed message', () => {
   const { c } = client([]);
+  for (const name of ['', undefined, 42]) {
+    assert.throws(() => c.mutation(name, { url: '/m' }), { name: 'TypeError', message: 'name must be a non-empty string' });
+  }
   assert.throws(() => c.mutation('m', {}), { name: 'TypeError', message: 'url cannot be null' });
   assert.throws(() => c.mutation('m', { url: '/m', priority: 'urgent' }), TypeError);
+});
+
+test('an answer without a problem body fails as about:blank, titled by its status', async () => {
+  const { c } = client([() => new Response('<h1>gone</h1>', { status: 404, statusText: 'Not Found', headers: { 'Content-Type': 'text/html' } }),
+    () => new Response(JSON.stringify({ detail: 'no title' }), { status: 410, headers: { 'Content-Type': 'application/problem+json' } })]);
+  const m = c.mutation('m', { url: '/m' });
+  const a = m.mutate(1);
+  await advance(100);
+  assert.deepEqual(a.state.problem, { type: 'about:blank', title: 'Not Found', status: 404 });
+  const b = m.mutate(2);
+  await advance(100);
+  assert.deepEqual(b.state.problem, { type: 'about:blank', title: 'HTTP 410', detail: 'no title', status: 410 });
+  assert.equal((await b.result.catch((e) => e)).message, 'HTTP 410: no title');
 });

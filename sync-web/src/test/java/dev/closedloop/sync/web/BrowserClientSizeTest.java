@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class BrowserClientSizeTest {
   /** Today's 7,450 B and a little room; lower it as the client shrinks toward the goal (3,769 B). */
-  private static final long BUDGET = 7_800;
+  private static final long BUDGET = 6200;
   private static final Pattern ROW = Pattern.compile(
       "\\{\"name\":\"([^\"]+)\",\"minified\":(\\d+),\"gzipped\":(\\d+)\\}");
 
