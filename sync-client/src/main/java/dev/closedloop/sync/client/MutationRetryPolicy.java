@@ -3,14 +3,12 @@ package dev.closedloop.sync.client;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.retry.RetryPolicyBuilder;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * The retry policy a {@link SyncMutation} runs its calls under, made once at build time from its
  * builder's settings: the given policy (or the seed's, with a 10 s attempt timeout), the
  * mutation's deadline and attempt timeout over it, its retry budget and time sources, and the
- * client's classification of what is retryable. Also the client's one check of a positive
- * duration argument.
+ * client's classification of what is retryable.
  *
  * <p>This class is threadsafe: it is stateless.
  */
@@ -60,20 +58,5 @@ final class MutationRetryPolicy {
     } catch (IllegalStateException e) {
       throw new IllegalStateException("retry settings conflict: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Checks a duration argument of the client's builders.
-   *
-   * @return {@code d}
-   * @throws NullPointerException if it is null
-   * @throws IllegalArgumentException if it is zero or negative
-   */
-  static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name + " cannot be null");
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-    return d;
   }
 }

@@ -77,7 +77,7 @@ public final class OfflineSyncBuilder {
    */
   public OfflineSyncBuilder onUnauthorized(UnauthorizedHandler handler, Duration maxWait) {
     this.unauthorized = Objects.requireNonNull(handler, "handler cannot be null");
-    this.unauthorizedWait = MutationRetryPolicy.positive(maxWait, "maxWait");
+    this.unauthorizedWait = Durations.positive(maxWait, "maxWait");
     return this;
   }
 
@@ -134,7 +134,7 @@ public final class OfflineSyncBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public OfflineSyncBuilder requestTimeout(Duration timeout) {
-    this.requestTimeout = MutationRetryPolicy.positive(timeout, "timeout");
+    this.requestTimeout = Durations.positive(timeout, "timeout");
     return this;
   }
 
@@ -145,7 +145,7 @@ public final class OfflineSyncBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public OfflineSyncBuilder resyncDelay(Duration delay) {
-    this.resyncDelay = MutationRetryPolicy.positive(delay, "delay");
+    this.resyncDelay = Durations.positive(delay, "delay");
     return this;
   }
 

@@ -37,7 +37,7 @@ public final class ProbeConnectivityBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public ProbeConnectivityBuilder interval(Duration interval) {
-    this.interval = MutationRetryPolicy.positive(interval, "interval");
+    this.interval = Durations.positive(interval, "interval");
     return this;
   }
 
@@ -48,7 +48,7 @@ public final class ProbeConnectivityBuilder {
    * @throws IllegalArgumentException if it is not positive
    */
   public ProbeConnectivityBuilder timeout(Duration timeout) {
-    this.timeout = MutationRetryPolicy.positive(timeout, "timeout");
+    this.timeout = Durations.positive(timeout, "timeout");
     return this;
   }
 

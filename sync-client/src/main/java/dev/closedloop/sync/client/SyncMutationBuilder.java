@@ -242,7 +242,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> attemptTimeout(Duration timeout) {
-    this.attemptTimeout = MutationRetryPolicy.positive(timeout, "attemptTimeout");
+    this.attemptTimeout = Durations.positive(timeout, "attemptTimeout");
     return this;
   }
 
@@ -254,7 +254,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> timeout(Duration timeout) {
-    this.timeout = MutationRetryPolicy.positive(timeout, "timeout");
+    this.timeout = Durations.positive(timeout, "timeout");
     return this;
   }
 
@@ -428,7 +428,7 @@ public final class SyncMutationBuilder<V, T> {
    * @throws IllegalArgumentException if it is not positive
    */
   public SyncMutationBuilder<V, T> confirmTimeout(Duration timeout) {
-    this.confirmTimeout = MutationRetryPolicy.positive(timeout, "confirmTimeout");
+    this.confirmTimeout = Durations.positive(timeout, "confirmTimeout");
     return this;
   }
 

@@ -238,7 +238,7 @@ public final class JdbcAuditLog implements AutoCloseable {
   public boolean close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout cannot be null");
     if (closed.compareAndSet(false, true) && reaper != null) {
-      reaper.cancel();
+      reaper.stop();
     }
     try {
       writer.join(Math.max(1, timeout.toMillis()));

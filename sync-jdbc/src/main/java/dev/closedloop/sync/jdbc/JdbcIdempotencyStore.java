@@ -376,7 +376,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore, AutoCloseab
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && reaper != null) {
-      reaper.cancel();
+      reaper.stop();
     }
   }
 

@@ -13,12 +13,12 @@ import org.slf4j.Logger;
  * The periodic delete of a table's dead rows, shared by the idempotency store and the audit log:
  * every interval on the scheduler, one run deletes batch after batch until a batch comes back
  * short (the table holds no more dead rows) or 1,000 batches ran, then schedules the next run.
- * A run that fails is logged and the next one comes as usual; {@link #cancel()} stops it all (a
+ * A run that fails is logged and the next one comes as usual; {@link #stop()} ends it all (a
  * batch already running finishes).
  *
  * <p>This class is threadsafe.
  */
-final class Reaper implements Cancellable {
+final class Reaper {
   private static final int MAX_BATCHES_PER_RUN = 1000;
 
   private final Scheduler scheduler;
@@ -29,7 +29,7 @@ final class Reaper implements Cancellable {
   private final Logger log;
   private final String what;
   private final AtomicReference<@Nullable Cancellable> next = new AtomicReference<>();
-  private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
    * Returns a reaper that has not started.
@@ -50,18 +50,18 @@ final class Reaper implements Cancellable {
   void start() {
     Cancellable scheduled = scheduler.schedule(this::run, interval);
     next.set(scheduled);
-    if (cancelled.get()) {
-      scheduled.cancel(); // cancelled while scheduling
+    if (stopped.get()) {
+      scheduled.cancel(); // stopped while scheduling
     }
   }
 
   /** One run: batches until the table has no dead rows left, then the next run. */
-  void run() {
-    if (cancelled.get()) {
+  private void run() {
+    if (stopped.get()) {
       return;
     }
     try {
-      for (int i = 0; i < MAX_BATCHES_PER_RUN && !cancelled.get(); i++) {
+      for (int i = 0; i < MAX_BATCHES_PER_RUN && !stopped.get(); i++) {
         if (deleteBatch.applyAsInt(batchSize) < batchSize) {
           break;
         }
@@ -69,22 +69,19 @@ final class Reaper implements Cancellable {
     } catch (RuntimeException e) {
       log.warn("{} failed; it runs again in {}", what, interval, e);
     } finally {
-      if (!cancelled.get()) {
+      if (!stopped.get()) {
         start();
       }
     }
   }
 
   /** Stops the runs for good. Idempotent. */
-  @Override
-  public boolean cancel() {
-    if (!cancelled.compareAndSet(false, true)) {
-      return false;
+  void stop() {
+    if (stopped.compareAndSet(false, true)) {
+      Cancellable scheduled = next.getAndSet(null);
+      if (scheduled != null) {
+        scheduled.cancel();
+      }
     }
-    Cancellable scheduled = next.getAndSet(null);
-    if (scheduled != null) {
-      scheduled.cancel();
-    }
-    return true;
   }
 }

@@ -1,6 +1,5 @@
 package dev.closedloop.sync.servlet;
 
-
 /**
  * A snapshot of an {@link IdempotencyFilter}'s counters, cumulative since it was created.
  * Counters are read one by one, so a snapshot taken under load may be off by the requests in

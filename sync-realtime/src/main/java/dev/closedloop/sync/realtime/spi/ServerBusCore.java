@@ -3,7 +3,6 @@ package dev.closedloop.sync.realtime.spi;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeBus;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Subscription;

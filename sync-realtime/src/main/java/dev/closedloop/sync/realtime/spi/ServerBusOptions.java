@@ -1,6 +1,5 @@
 package dev.closedloop.sync.realtime.spi;
 
-import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.retry.Jitter;
 import dev.closedloop.sync.retry.RetryPolicy;
 import dev.closedloop.sync.time.Scheduler;

@@ -7,7 +7,6 @@ import dev.closedloop.sync.realtime.ChangeDraft;
 import dev.closedloop.sync.realtime.ChangeEvent;
 import dev.closedloop.sync.realtime.CloseReason;
 import dev.closedloop.sync.realtime.Cursor;
-import dev.closedloop.sync.realtime.spi.ServerLogFanout;
 import dev.closedloop.sync.realtime.RealtimeListener;
 import dev.closedloop.sync.realtime.Replay;
 import dev.closedloop.sync.realtime.Subscription;
